@@ -1,0 +1,19 @@
+export * from './errors.js';
+export * from './config.js';
+export * from './logger.js';
+export * from './shutdown.js';
+export * from './metrics.js';
+export {
+  connectSeam,
+  type ConsumedEvent,
+  type ConsumeOptions,
+  type ConsumerHandle,
+  type OutgoingEvent,
+  type RawMessage,
+  type Seam,
+  type SeamOptions,
+  type TopicSettings,
+  type TypedConsumed,
+  type TypedProducer,
+} from './kafka/seam.js';
+export { frame, readFrame, SchemaCodec, type DecodedRecord } from './kafka/codec.js';

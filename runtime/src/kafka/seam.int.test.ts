@@ -1,0 +1,302 @@
+/**
+ * The seam against the real broker and the real registry (infra/local/stack.sh):
+ * typed round trip of every record type, the bytes on the topic, schema evolution both
+ * ways, an incompatible schema refused, poison messages parked in the DLQ while the
+ * consumer keeps going, and retriable handler failures retried without loss.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sampleEvents, schemaSources, subjectFor, topics } from '@ipmi-monitor/schemas';
+import {
+  CodedError,
+  connectSeam,
+  frame,
+  type ConsumedEvent,
+  type RawMessage,
+  type Seam,
+} from '../index.js';
+import { eventually, stackEnv, testLogger, testPrefix } from '../testing/index.js';
+
+const env = stackEnv();
+const logger = testLogger('seam.int');
+
+async function openSeam(prefix: string, schemas?: Record<string, object>): Promise<Seam> {
+  return connectSeam({
+    brokers: env.brokers,
+    registryUrl: env.registryUrl,
+    clientId: 'seam-int-test',
+    logger,
+    topicPrefix: prefix,
+    schemas,
+  });
+}
+
+async function registryGet(path: string): Promise<unknown> {
+  const res = await fetch(`${env.registryUrl}${path}`);
+  assert.equal(res.status, 200, `GET ${path} → ${res.status}`);
+  return res.json();
+}
+
+/** Collects decoded events until `n` arrived. */
+function collector<T>() {
+  const got: T[] = [];
+  return {
+    got,
+    push: (m: T) => {
+      got.push(m);
+      return Promise.resolve();
+    },
+    waitFor: (n: number, what: string) =>
+      eventually(() => (got.length >= n ? got : undefined), { what, timeoutMs: 60_000 }),
+  };
+}
+
+describe('Kafka seam round trip', () => {
+  const prefix = testPrefix();
+  let seam: Seam;
+  before(async () => {
+    seam = await openSeam(prefix);
+    await seam.ensureTopics();
+  });
+  after(async () => {
+    await seam.deleteTopics(Object.keys(topics));
+    await seam.close();
+  });
+
+  test('every record type of every topic comes back equal, Confluent-framed', async () => {
+    const producer = await seam.producer();
+    const expected: { topic: string; type: string; value: unknown }[] = [];
+    for (const [topic, spec] of Object.entries(topics)) {
+      for (const type of spec.records) {
+        const value = sampleEvents[type];
+        assert.ok(value, `a sample for ${type}`);
+        await producer.sendRaw(topic, [{ type, value }]);
+        expected.push({ topic, type, value });
+      }
+    }
+    const c = collector<ConsumedEvent>();
+    const consumer = await seam.consumeRaw(
+      { groupId: 'roundtrip', topics: Object.keys(topics) },
+      c.push,
+    );
+    const got = await c.waitFor(expected.length, `${expected.length} events`);
+    await consumer.stop();
+    assert.equal(got.length, expected.length, 'no duplicates');
+    for (const e of expected) {
+      const m = got.find((g) => g.topic === e.topic && g.event.type === e.type);
+      assert.ok(m, `${e.type} on ${e.topic} consumed`);
+      assert.deepEqual(m.event.value, e.value);
+      // The bytes: magic 0, the registry id, then Avro; the id resolves to our schema.
+      assert.ok(m.raw);
+      assert.equal(m.raw.readUInt8(0), 0);
+      assert.equal(m.raw.readUInt32BE(1), m.schemaId);
+      const reg = (await registryGet(`/schemas/ids/${m.schemaId}`)) as { schema: string };
+      assert.equal((JSON.parse(reg.schema) as { name: string }).name, e.type);
+      const value = e.value as { serverId?: string };
+      assert.equal(m.key, value.serverId ?? null, 'keyed by server id');
+    }
+    await producer.close();
+  });
+
+  test('a record type the topic does not carry is refused at send', async () => {
+    const producer = await seam.producer();
+    await assert.rejects(
+      producer.sendRaw('ipmi.readings.v1', [
+        { type: 'AlertRaised', value: sampleEvents.AlertRaised },
+      ]),
+      (err: CodedError) => err.code === 'RT_UNKNOWN_RECORD_TYPE',
+    );
+    await producer.close();
+  });
+});
+
+describe('schema evolution (BACKWARD)', () => {
+  const prefix = testPrefix();
+  const topic = 'ipmi.readings.v1';
+  const record = 'SensorReadingRecorded';
+  const v1 = schemaSources[record] as { fields: object[] };
+  const v2 = {
+    ...v1,
+    fields: [
+      ...v1.fields,
+      {
+        name: 'calibrationNote',
+        type: ['null', 'string'],
+        default: null,
+        doc: 'Test-only field added in v2.',
+      },
+    ],
+  };
+  let seamV1: Seam;
+  let seamV2: Seam;
+  before(async () => {
+    seamV1 = await openSeam(prefix);
+    seamV2 = await openSeam(prefix, { ...schemaSources, [record]: v2 });
+    await seamV1.ensureTopics([topic]);
+  });
+  after(async () => {
+    await seamV1.deleteTopics([topic]);
+    await seamV1.close();
+    await seamV2.close();
+  });
+
+  test('v1 and v2 readers read each other’s records; an incompatible v3 is rejected', async () => {
+    const base = sampleEvents[record];
+    const p1 = await seamV1.producer();
+    const p2 = await seamV2.producer();
+    await p1.sendRaw(topic, [{ type: record, value: { ...base, eventId: 'v1-event' } }]);
+    await p2.sendRaw(topic, [
+      { type: record, value: { ...base, eventId: 'v2-event', calibrationNote: 'recalibrated' } },
+    ]);
+    const subject = subjectFor(seamV1.physical(topic), record);
+    const versions = (await registryGet(
+      `/subjects/${encodeURIComponent(subject)}/versions`,
+    )) as number[];
+    assert.equal(versions.length, 2, 'v1 and v2 are two versions of one subject');
+    const config = (await registryGet(`/config/${encodeURIComponent(subject)}`)) as {
+      compatibilityLevel: string;
+    };
+    assert.equal(config.compatibilityLevel, 'BACKWARD');
+
+    const r1 = collector<ConsumedEvent>();
+    const r2 = collector<ConsumedEvent>();
+    const c1 = await seamV1.consumeRaw({ groupId: 'reader-v1', topics: [topic] }, r1.push);
+    const c2 = await seamV2.consumeRaw({ groupId: 'reader-v2', topics: [topic] }, r2.push);
+    await r1.waitFor(2, 'v1 reader');
+    await r2.waitFor(2, 'v2 reader');
+    await c1.stop();
+    await c2.stop();
+    const byId = (list: ConsumedEvent[], id: string) =>
+      list.find((m) => (m.event.value as { eventId: string }).eventId === id)?.event.value as
+        Record<string, unknown> | undefined;
+    // v1 reader: the v2 record projected onto v1 (the new field is dropped).
+    assert.deepEqual(byId(r1.got, 'v2-event'), { ...base, eventId: 'v2-event' });
+    assert.deepEqual(byId(r1.got, 'v1-event'), { ...base, eventId: 'v1-event' });
+    // v2 reader: the v1 record gets the default.
+    assert.deepEqual(byId(r2.got, 'v1-event'), {
+      ...base,
+      eventId: 'v1-event',
+      calibrationNote: null,
+    });
+    assert.deepEqual(byId(r2.got, 'v2-event'), {
+      ...base,
+      eventId: 'v2-event',
+      calibrationNote: 'recalibrated',
+    });
+
+    // v3 adds a required field without a default: old records could not be read by it.
+    const v3 = {
+      ...v1,
+      fields: [...v1.fields, { name: 'rackSlot', type: 'int', doc: 'Required.' }],
+    };
+    const seamV3 = await openSeam(prefix, { ...schemaSources, [record]: v3 });
+    await assert.rejects(
+      seamV3.codec.register(subject, record),
+      (err: CodedError) => err.code === 'RT_SCHEMA_INCOMPATIBLE',
+    );
+    await seamV3.close();
+    await p1.close();
+    await p2.close();
+  });
+});
+
+describe('poison messages and handler failures', () => {
+  const prefix = testPrefix();
+  const topic = 'ipmi.polls.v1';
+  let seam: Seam;
+  before(async () => {
+    seam = await openSeam(prefix);
+    await seam.ensureTopics([topic]);
+  });
+  after(async () => {
+    await seam.deleteTopics([topic]);
+    await seam.close();
+  });
+
+  test('garbage and unknown schema ids land in the DLQ with the error; the consumer goes on', async () => {
+    const producer = await seam.producer();
+    const good = sampleEvents.PollCompleted;
+    await producer.sendRaw(topic, [
+      { type: 'PollCompleted', value: { ...good, eventId: 'before' } },
+    ]);
+    await seam.produceBytes(topic, [
+      { key: 'srv-1', value: Buffer.from('definitely not avro') },
+      // Framed correctly, but with a schema id no registry has handed out.
+      { key: 'srv-1', value: frame(2_000_000_000, Buffer.from([0x02, 0x41])) },
+    ]);
+    await producer.sendRaw(topic, [
+      { type: 'PollCompleted', value: { ...good, eventId: 'after' } },
+    ]);
+
+    const ok = collector<ConsumedEvent>();
+    const consumer = await seam.consumeRaw({ groupId: 'poison', topics: [topic] }, ok.push);
+    const dlq = collector<RawMessage>();
+    const dlqReader = await seam.consumeBytes(
+      { groupId: 'dlq-reader', topics: [`${topic}.dlq`] },
+      dlq.push,
+    );
+    await ok.waitFor(2, 'both good events');
+    await dlq.waitFor(2, 'both poison messages in the DLQ');
+    await consumer.stop();
+    await dlqReader.stop();
+
+    assert.deepEqual(
+      ok.got.map((m) => (m.event.value as { eventId: string }).eventId),
+      ['before', 'after'],
+    );
+    assert.equal(dlq.got.length, 2);
+    const [garbage, unknownId] = dlq.got;
+    assert.equal(garbage?.raw?.toString(), 'definitely not avro', 'original bytes kept');
+    for (const m of dlq.got) {
+      assert.equal(m.headers['x-error-code'], 'RT_DECODE_FAILED');
+      assert.equal(m.headers['x-original-topic'], seam.physical(topic));
+      assert.equal(m.headers['x-consumer-group'], 'poison');
+      assert.match(m.headers['x-original-offset'] ?? '', /^\d+$/);
+      assert.ok((m.headers['x-error-message'] ?? '').length > 0);
+    }
+    assert.match(unknownId?.headers['x-error-message'] ?? '', /2000000000/);
+    await producer.close();
+  });
+
+  test('a retriable handler failure is retried on the same message; a fatal one is parked', async () => {
+    const producer = await seam.producer();
+    const good = sampleEvents.PollCompleted;
+    await producer.sendRaw(topic, [
+      { type: 'PollCompleted', value: { ...good, eventId: 'flaky' } },
+      { type: 'PollCompleted', value: { ...good, eventId: 'fatal' } },
+      { type: 'PollCompleted', value: { ...good, eventId: 'fine' } },
+    ]);
+    let flakyAttempts = 0;
+    const handled: string[] = [];
+    const consumer = await seam.consumeRaw(
+      { groupId: 'flaky', topics: [topic], retryInitialMs: 20, retryMaxMs: 50 },
+      async (m) => {
+        const id = (m.event.value as { eventId: string }).eventId;
+        if (id === 'flaky' && ++flakyAttempts < 3) {
+          throw new CodedError('DB_UNAVAILABLE', 'database down (simulated)', { retriable: true });
+        }
+        if (id === 'fatal') {
+          throw new CodedError('PRJ_BAD_EVENT', 'cannot project this', { retriable: false });
+        }
+        handled.push(id);
+        return Promise.resolve();
+      },
+    );
+    await eventually(() => (handled.includes('fine') ? true : undefined), { what: 'fine handled' });
+    await consumer.stop();
+    assert.equal(flakyAttempts, 3, 'retried until it succeeded');
+    assert.ok(handled.includes('flaky'));
+    assert.ok(!handled.includes('fatal'));
+    assert.equal(handled.filter((h) => h === 'flaky').length, 1, 'handled once');
+    const dlq = collector<RawMessage>();
+    const dlqReader = await seam.consumeBytes(
+      { groupId: 'dlq-reader-2', topics: [`${topic}.dlq`] },
+      dlq.push,
+    );
+    await eventually(() => dlq.got.find((m) => m.headers['x-error-code'] === 'PRJ_BAD_EVENT'), {
+      what: 'fatal message in the DLQ',
+    });
+    await dlqReader.stop();
+    await producer.close();
+  });
+});

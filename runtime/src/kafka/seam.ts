@@ -1,0 +1,544 @@
+/**
+ * The Kafka seam: the ONLY module that imports kafkajs. Everything else produces and
+ * consumes typed events through `connectSeam()`, so the client can be swapped (kafkajs is
+ * in maintenance mode) without touching services.
+ *
+ * Guarantees relied on elsewhere:
+ * - producers are idempotent with acks=all and one request in flight, so a retried send
+ *   never duplicates or reorders records within a partition;
+ * - records are keyed by server id, so everything about one server is ordered;
+ * - a consumer commits an offset only after its handler succeeded, or after the message
+ *   was parked in `<topic>.dlq` (at-least-once, never a silent drop);
+ * - a retriable failure (broker, registry, database down) is retried with backoff on the
+ *   same message, forever, while the consumer keeps its partitions.
+ */
+import {
+  Kafka,
+  logLevel,
+  type Admin,
+  type Consumer,
+  type IHeaders,
+  type LogEntry,
+  type Producer,
+} from 'kafkajs';
+import type { Logger } from 'pino';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import {
+  dlqTopicFor,
+  schemaSources,
+  subjectFor,
+  topics as defaultTopics,
+  type EventOf,
+  type TopicName,
+} from '@ipmi-monitor/schemas';
+import { hasCode, isRetriable, runtimeErrors } from '../errors.js';
+import { SchemaCodec } from './codec.js';
+
+export interface TopicSettings {
+  readonly records: readonly string[];
+  readonly partitions: number;
+  readonly cleanupPolicy: 'delete' | 'compact';
+  readonly retentionMs?: number | null;
+}
+
+export interface SeamOptions {
+  brokers: string[];
+  registryUrl: string;
+  clientId: string;
+  logger: Logger;
+  metrics?: Registry | undefined;
+  /** Physical topic = prefix + logical name. Isolates test runs and tenants on one broker. */
+  topicPrefix?: string | undefined;
+  /** The topic map; defaults to the contract in @ipmi-monitor/schemas. */
+  topics?: Readonly<Record<string, TopicSettings>> | undefined;
+  /** Avro schemas by short record name; defaults to the contract's. Tests pass evolved ones. */
+  schemas?: Readonly<Record<string, object>> | undefined;
+}
+
+/** One event to produce: its record type, value and (default: value.serverId) key. */
+export interface OutgoingEvent {
+  type: string;
+  value: unknown;
+  key?: string;
+  headers?: Record<string, string>;
+}
+
+export interface ConsumedEvent<E = { type: string; value: unknown }> {
+  /** Logical topic name (without prefix). */
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  timestamp: string;
+  schemaId: number;
+  headers: Record<string, string>;
+  /** The bytes as they are on the topic (Confluent framing + Avro body). */
+  raw: Buffer | null;
+  event: E;
+}
+
+/** A message as bytes, undecoded: for DLQ inspection and replay tools. */
+export type RawMessage = Omit<ConsumedEvent<never>, 'event' | 'schemaId'>;
+
+export type TypedConsumed<T extends TopicName> = ConsumedEvent<EventOf<T>>;
+
+export interface ConsumeOptions<T extends string> {
+  groupId: string;
+  topics: readonly T[];
+  fromBeginning?: boolean;
+  /** Backoff bounds for retriable handler failures. */
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+  /** How often to measure this group's lag into the lag gauge; 0 turns it off. */
+  lagIntervalMs?: number;
+}
+
+export interface ConsumerHandle {
+  stop(): Promise<void>;
+  /** Resolves once the consumer joined its group and got partitions (or none). */
+  ready: Promise<void>;
+}
+
+export interface TypedProducer {
+  send<T extends TopicName>(
+    topic: T,
+    events: readonly (EventOf<T> & { key?: string })[],
+  ): Promise<void>;
+  /** Untyped variant for tests and tools (custom topics or record types). */
+  sendRaw(topic: string, events: readonly OutgoingEvent[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Seam {
+  readonly codec: SchemaCodec;
+  physical(topic: string): string;
+  ensureTopics(topics?: readonly string[]): Promise<void>;
+  deleteTopics(topics: readonly string[]): Promise<void>;
+  producer(): Promise<TypedProducer>;
+  consume<T extends TopicName>(
+    options: ConsumeOptions<T>,
+    handler: (msg: TypedConsumed<T>) => Promise<void>,
+  ): Promise<ConsumerHandle>;
+  consumeRaw(
+    options: ConsumeOptions<string>,
+    handler: (msg: ConsumedEvent) => Promise<void>,
+  ): Promise<ConsumerHandle>;
+  /** Reads bytes without decoding (DLQ topics, tools). Same commit rules as consume. */
+  consumeBytes(
+    options: ConsumeOptions<string>,
+    handler: (msg: RawMessage) => Promise<void>,
+  ): Promise<ConsumerHandle>;
+  /** Messages per partition a group still has to read; feeds the lag gauge. */
+  lag(
+    groupId: string,
+    topics: readonly string[],
+  ): Promise<{ topic: string; partition: number; lag: number }[]>;
+  /** Raw bytes, for tests and tools that must write what our producers never would. */
+  produceBytes(
+    topic: string,
+    messages: { key?: string; value: Buffer; headers?: IHeaders }[],
+  ): Promise<void>;
+  close(): Promise<void>;
+}
+
+const KAFKA_TO_PINO: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+function kafkaLogCreator(logger: Logger) {
+  const log = logger.child({ component: 'kafkajs' });
+  return () =>
+    ({ namespace, level, log: entry }: LogEntry) => {
+      const { message, ...extra } = entry;
+      log[KAFKA_TO_PINO[level] ?? 'info']({ namespace, ...extra }, message);
+    };
+}
+
+function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    if (v === undefined) continue;
+    const first = Array.isArray(v) ? v[0] : v;
+    if (first !== undefined) out[k] = first.toString();
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+class SeamMetrics {
+  readonly produced: Counter<'topic' | 'type'>;
+  readonly consumed: Counter<'topic' | 'group'>;
+  readonly dlq: Counter<'topic' | 'group' | 'code'>;
+  readonly retries: Counter<'topic' | 'group' | 'code'>;
+  readonly handleSeconds: Histogram<'topic' | 'group'>;
+  readonly lag: Gauge<'topic' | 'group' | 'partition'>;
+
+  constructor(registry: Registry | undefined) {
+    const registers = registry ? [registry] : [];
+    this.produced = new Counter({
+      name: 'ipmi_pipeline_events_produced_total',
+      help: 'Events produced to Kafka, by topic and record type.',
+      labelNames: ['topic', 'type'],
+      registers,
+    });
+    this.consumed = new Counter({
+      name: 'ipmi_pipeline_events_consumed_total',
+      help: 'Events handled successfully, by topic and consumer group.',
+      labelNames: ['topic', 'group'],
+      registers,
+    });
+    this.dlq = new Counter({
+      name: 'ipmi_pipeline_dlq_messages_total',
+      help: 'Messages parked in a dead-letter topic, by source topic, group and error code.',
+      labelNames: ['topic', 'group', 'code'],
+      registers,
+    });
+    this.retries = new Counter({
+      name: 'ipmi_pipeline_handler_retries_total',
+      help: 'Retriable handler failures that were retried, by error code.',
+      labelNames: ['topic', 'group', 'code'],
+      registers,
+    });
+    this.handleSeconds = new Histogram({
+      name: 'ipmi_pipeline_handle_seconds',
+      help: 'Time to decode and handle one message.',
+      labelNames: ['topic', 'group'],
+      buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers,
+    });
+    this.lag = new Gauge({
+      name: 'ipmi_pipeline_consumer_lag_messages',
+      help: 'Messages a consumer group has yet to read, per partition.',
+      labelNames: ['topic', 'group', 'partition'],
+      registers,
+    });
+  }
+}
+
+export async function connectSeam(options: SeamOptions): Promise<Seam> {
+  const logger = options.logger.child({ component: 'kafka-seam' });
+  const prefix = options.topicPrefix ?? '';
+  const topicMap: Readonly<Record<string, TopicSettings>> = options.topics ?? defaultTopics;
+  const codec = new SchemaCodec(options.registryUrl, options.schemas ?? schemaSources, logger);
+  const metrics = new SeamMetrics(options.metrics);
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logCreator: kafkaLogCreator(options.logger),
+    logLevel: logLevel.WARN,
+    retry: { initialRetryTime: 200, retries: 8 },
+  });
+  const physical = (topic: string) => `${prefix}${topic}`;
+  const logical = (topic: string) =>
+    topic.startsWith(prefix) ? topic.slice(prefix.length) : topic;
+  const settingsOf = (topic: string): TopicSettings => {
+    const s = topicMap[topic];
+    if (!s)
+      throw runtimeErrors.error('RT_UNKNOWN_RECORD_TYPE', `topic ${topic} is not in the topic map`);
+    return s;
+  };
+
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  const closers: (() => Promise<void>)[] = [() => admin.disconnect()];
+
+  // One shared raw producer for DLQ writes and raw bytes: idempotent like every other.
+  const rawProducer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await rawProducer.connect();
+  closers.push(() => rawProducer.disconnect());
+
+  async function ensureTopics(names: readonly string[] = Object.keys(topicMap)): Promise<void> {
+    const existing = new Set(await admin.listTopics());
+    const wanted = names.flatMap((name) => {
+      const s = settingsOf(name);
+      const configEntries: { name: string; value: string }[] = [
+        { name: 'cleanup.policy', value: s.cleanupPolicy },
+      ];
+      if (s.retentionMs !== undefined && s.retentionMs !== null) {
+        configEntries.push({ name: 'retention.ms', value: String(s.retentionMs) });
+      }
+      return [
+        { topic: physical(name), numPartitions: s.partitions, replicationFactor: 1, configEntries },
+        // The DLQ keeps poison messages for 30 days: long enough to notice and replay.
+        {
+          topic: physical(dlqTopicFor(name)),
+          numPartitions: 1,
+          replicationFactor: 1,
+          configEntries: [{ name: 'retention.ms', value: String(30 * 24 * 3600 * 1000) }],
+        },
+      ];
+    });
+    const missing = wanted.filter((t) => !existing.has(t.topic));
+    if (missing.length === 0) return;
+    await admin.createTopics({ topics: missing, waitForLeaders: true });
+    logger.info({ topics: missing.map((t) => t.topic) }, 'topics created');
+  }
+
+  async function deleteTopics(names: readonly string[]): Promise<void> {
+    const existing = new Set(await admin.listTopics());
+    const doomed = names
+      .flatMap((n) => [physical(n), physical(dlqTopicFor(n))])
+      .filter((t) => existing.has(t));
+    if (doomed.length > 0) await admin.deleteTopics({ topics: doomed });
+  }
+
+  async function produceBytes(
+    topic: string,
+    messages: { key?: string; value: Buffer; headers?: IHeaders }[],
+  ): Promise<void> {
+    await rawProducer.send({
+      topic: physical(topic),
+      acks: -1,
+      messages: messages.map((m) => ({
+        key: m.key ?? null,
+        value: m.value,
+        headers: m.headers ?? {},
+      })),
+    });
+  }
+
+  async function producer(): Promise<TypedProducer> {
+    const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await p.connect();
+    const sendRaw = async (topic: string, events: readonly OutgoingEvent[]) => {
+      const settings = settingsOf(topic);
+      const target = physical(topic);
+      const messages = await Promise.all(
+        events.map(async (e) => {
+          if (!settings.records.includes(e.type)) {
+            throw runtimeErrors.error(
+              'RT_UNKNOWN_RECORD_TYPE',
+              `topic ${topic} does not carry ${e.type}`,
+            );
+          }
+          const key = e.key ?? (e.value as { serverId?: string }).serverId ?? null;
+          const value = await codec.encode(subjectFor(target, e.type), e.type, e.value);
+          return { key, value, headers: e.headers ?? {} };
+        }),
+      );
+      await p.send({ topic: target, acks: -1, messages });
+      for (const e of events) metrics.produced.inc({ topic, type: e.type });
+    };
+    let closed = false;
+    const handle: TypedProducer = {
+      send: (topic, events) => sendRaw(topic, events),
+      sendRaw,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await p.disconnect();
+      },
+    };
+    closers.push(() => handle.close());
+    return handle;
+  }
+
+  async function toDlq(msg: RawMessage, groupId: string, err: unknown): Promise<void> {
+    const code = hasCode(err) ? err.code : 'RT_HANDLER_FAILED';
+    if (msg.topic.endsWith('.dlq')) {
+      // A DLQ reader that cannot handle a parked message has nowhere further to park it:
+      // say so loudly and move on rather than loop.
+      metrics.dlq.inc({ topic: msg.topic, group: groupId, code });
+      logger.error(
+        { err, topic: msg.topic, offset: msg.offset, group: groupId },
+        'DLQ message not handled',
+      );
+      return;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    await rawProducer.send({
+      topic: physical(dlqTopicFor(msg.topic)),
+      acks: -1,
+      messages: [
+        {
+          key: msg.key,
+          value: msg.raw,
+          headers: {
+            'x-error-code': code,
+            'x-error-message': message.slice(0, 1000),
+            'x-original-topic': physical(msg.topic),
+            'x-original-partition': String(msg.partition),
+            'x-original-offset': msg.offset,
+            'x-consumer-group': groupId,
+            'x-failed-at': new Date().toISOString(),
+          },
+        },
+      ],
+    });
+    metrics.dlq.inc({ topic: msg.topic, group: groupId, code });
+    logger.warn(
+      { topic: msg.topic, partition: msg.partition, offset: msg.offset, group: groupId, code, err },
+      'message parked in DLQ',
+    );
+  }
+
+  /**
+   * Joins a group and runs `onMessage` for each message. A retriable failure is retried
+   * on the same message with exponential backoff (heartbeating, so the group keeps the
+   * partition); anything else parks the message in the DLQ and moves on. Either way the
+   * offset is committed only after the message was handled or parked.
+   */
+  async function runConsumer(
+    opts: ConsumeOptions<string>,
+    onMessage: (msg: RawMessage) => Promise<void>,
+  ): Promise<ConsumerHandle> {
+    const groupId = `${prefix}${opts.groupId}`;
+    for (const t of opts.topics) if (!topicMap[t] && !t.endsWith('.dlq')) settingsOf(t);
+    const consumer: Consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      retry: { retries: 10 },
+    });
+    let stopping = false;
+    let readyResolve: () => void = () => undefined;
+    const ready = new Promise<void>((r) => (readyResolve = r));
+    consumer.on(consumer.events.GROUP_JOIN, () => readyResolve());
+    await consumer.connect();
+    await consumer.subscribe({
+      topics: opts.topics.map(physical),
+      fromBeginning: opts.fromBeginning ?? true,
+    });
+    const initial = opts.retryInitialMs ?? 200;
+    const max = opts.retryMaxMs ?? 30_000;
+    const clog = logger.child({ group: opts.groupId });
+
+    await consumer.run({
+      autoCommit: true,
+      eachMessage: async (payload) => {
+        const { topic, partition, message } = payload;
+        const t = logical(topic);
+        const msg: RawMessage = {
+          topic: t,
+          partition,
+          offset: message.offset,
+          key: message.key?.toString() ?? null,
+          timestamp: message.timestamp,
+          headers: headersToStrings(message.headers),
+          raw: message.value,
+        };
+        const end = metrics.handleSeconds.startTimer({ topic: t, group: opts.groupId });
+        let delay = initial;
+        for (;;) {
+          try {
+            await onMessage(msg);
+            metrics.consumed.inc({ topic: t, group: opts.groupId });
+            end();
+            return;
+          } catch (err) {
+            if (isRetriable(err) && !stopping) {
+              const code = hasCode(err) ? err.code : 'UNKNOWN';
+              metrics.retries.inc({ topic: t, group: opts.groupId, code });
+              clog.warn({ err, topic: t, partition, offset: message.offset, delay }, 'retrying');
+              await sleep(delay);
+              delay = Math.min(delay * 2, max);
+              await payload.heartbeat();
+              continue;
+            }
+            if (isRetriable(err)) {
+              // Stopping mid-retry: throw so the offset is NOT committed; the next owner
+              // of the partition re-reads this message.
+              throw err;
+            }
+            await toDlq(msg, opts.groupId, err);
+            end();
+            return;
+          }
+        }
+      },
+    });
+    const lagEvery = opts.lagIntervalMs ?? 15_000;
+    const lagTimer =
+      lagEvery > 0
+        ? setInterval(() => {
+            lag(opts.groupId, opts.topics).catch((err: unknown) =>
+              clog.debug({ err }, 'lag measurement failed'),
+            );
+          }, lagEvery)
+        : undefined;
+    lagTimer?.unref();
+    const handle: ConsumerHandle = {
+      ready,
+      stop: async () => {
+        if (stopping) return;
+        stopping = true;
+        clearInterval(lagTimer);
+        await consumer.disconnect();
+      },
+    };
+    closers.push(() => handle.stop());
+    return handle;
+  }
+
+  function consumeRaw(
+    opts: ConsumeOptions<string>,
+    handler: (msg: ConsumedEvent) => Promise<void>,
+  ): Promise<ConsumerHandle> {
+    return runConsumer(opts, async (msg) => {
+      const decoded = await codec.decode(msg.raw);
+      if (!settingsOf(msg.topic).records.includes(decoded.recordName)) {
+        throw runtimeErrors.error(
+          'RT_UNKNOWN_RECORD_TYPE',
+          `topic ${msg.topic} does not carry ${decoded.recordName}`,
+        );
+      }
+      await handler({
+        ...msg,
+        schemaId: decoded.schemaId,
+        event: { type: decoded.recordName, value: decoded.value },
+      });
+    });
+  }
+
+  async function lag(groupId: string, names: readonly string[]) {
+    const group = `${prefix}${groupId}`;
+    const out: { topic: string; partition: number; lag: number }[] = [];
+    const committed = await admin.fetchOffsets({ groupId: group, topics: names.map(physical) });
+    for (const t of committed) {
+      const ends = await admin.fetchTopicOffsets(t.topic);
+      for (const p of t.partitions) {
+        const end = ends.find((e) => e.partition === p.partition);
+        if (!end) continue;
+        const high = Number(end.high);
+        const low = Number(end.low);
+        const at = Number(p.offset) < 0 ? low : Number(p.offset);
+        const value = Math.max(0, high - at);
+        out.push({ topic: logical(t.topic), partition: p.partition, lag: value });
+        metrics.lag.set(
+          { topic: logical(t.topic), group: groupId, partition: String(p.partition) },
+          value,
+        );
+      }
+    }
+    return out;
+  }
+
+  let closed = false;
+  return {
+    codec,
+    physical,
+    ensureTopics,
+    deleteTopics,
+    producer,
+    consume: (opts, handler) => consumeRaw(opts, handler as (m: ConsumedEvent) => Promise<void>),
+    consumeRaw,
+    consumeBytes: runConsumer,
+    lag,
+    produceBytes,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      for (const c of closers.reverse()) {
+        try {
+          await c();
+        } catch (err) {
+          logger.warn({ err }, 'close failed');
+        }
+      }
+    },
+  };
+}
