@@ -273,9 +273,38 @@ export async function connectSeam(options: SeamOptions): Promise<Seam> {
       ];
     });
     const missing = wanted.filter((t) => !existing.has(t.topic));
-    if (missing.length === 0) return;
-    await admin.createTopics({ topics: missing, waitForLeaders: true });
-    logger.info({ topics: missing.map((t) => t.topic) }, 'topics created');
+    if (missing.length > 0) {
+      try {
+        // kafkajs' own waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a
+        // Kafka 4 broker answers for a moment after creating a topic: wait ourselves.
+        await admin.createTopics({ topics: missing, waitForLeaders: false });
+      } catch (err) {
+        // Another process created them first: fine, the settings come from one map.
+        if ((err as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw err;
+      }
+      logger.info({ topics: missing.map((t) => t.topic) }, 'topics created');
+    }
+    await waitForLeaders(wanted.map((t) => t.topic));
+  }
+
+  /** Resolves once every partition of `names` has a leader (bounded: 30 s). */
+  async function waitForLeaders(names: string[]): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const { topics: meta } = await admin.fetchTopicMetadata({ topics: names });
+        const ready =
+          meta.length === names.length &&
+          meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+        if (ready) return;
+      } catch (err) {
+        if ((err as { retriable?: boolean }).retriable !== true) throw err;
+      }
+      if (Date.now() > deadline) {
+        throw runtimeErrors.error('RT_KAFKA_UNAVAILABLE', `topics not ready: ${names.join(', ')}`);
+      }
+      await sleep(100);
+    }
   }
 
   async function deleteTopics(names: readonly string[]): Promise<void> {
