@@ -167,6 +167,18 @@ function headersToStrings(headers: IHeaders | undefined): Record<string, string>
   return out;
 }
 
+/**
+ * Idempotent (the broker drops a retried duplicate), one request in flight (a retry cannot
+ * overtake the batch after it) and unlimited retries: kafkajs' idempotence is only sound
+ * when it never gives up on a batch, so a send waits out a broker outage instead of
+ * failing. Callers that need a bound apply their own deadline.
+ */
+const PRODUCER_SETTINGS = {
+  idempotent: true,
+  maxInFlightRequests: 1,
+  retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 10_000 },
+} as const;
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 class SeamMetrics {
@@ -247,7 +259,7 @@ export async function connectSeam(options: SeamOptions): Promise<Seam> {
   const closers: (() => Promise<void>)[] = [() => admin.disconnect()];
 
   // One shared raw producer for DLQ writes and raw bytes: idempotent like every other.
-  const rawProducer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const rawProducer: Producer = kafka.producer(PRODUCER_SETTINGS);
   await rawProducer.connect();
   closers.push(() => rawProducer.disconnect());
 
@@ -331,7 +343,7 @@ export async function connectSeam(options: SeamOptions): Promise<Seam> {
   }
 
   async function producer(): Promise<TypedProducer> {
-    const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const p = kafka.producer(PRODUCER_SETTINGS);
     await p.connect();
     const sendRaw = async (topic: string, events: readonly OutgoingEvent[]) => {
       const settings = settingsOf(topic);
