@@ -15,6 +15,7 @@
 import {
   Kafka,
   logLevel,
+  Partitioners,
   type Admin,
   type Consumer,
   type IHeaders,
@@ -174,6 +175,9 @@ function headersToStrings(headers: IHeaders | undefined): Record<string, string>
  * failing. Callers that need a bound apply their own deadline.
  */
 const PRODUCER_SETTINGS = {
+  // murmur2 on the key, as Java clients do: a server id lands on the same partition
+  // whichever client produced it.
+  createPartitioner: Partitioners.DefaultPartitioner,
   idempotent: true,
   maxInFlightRequests: 1,
   retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 10_000 },
