@@ -10,6 +10,7 @@ import { sampleEvents, schemaSources, subjectFor, topics } from '@ipmi-monitor/s
 import {
   CodedError,
   connectSeam,
+  createMetricsRegistry,
   frame,
   type ConsumedEvent,
   type RawMessage,
@@ -298,5 +299,72 @@ describe('poison messages and handler failures', () => {
     });
     await dlqReader.stop();
     await producer.close();
+  });
+});
+
+describe('consumer lag and pipeline metrics', () => {
+  const prefix = testPrefix();
+  const topic = 'ipmi.polls.v1';
+  const metrics = createMetricsRegistry();
+  let seam: Seam;
+  before(async () => {
+    seam = await connectSeam({
+      brokers: env.brokers,
+      registryUrl: env.registryUrl,
+      clientId: 'seam-int-lag',
+      logger,
+      topicPrefix: prefix,
+      metrics,
+    });
+    await seam.ensureTopics([topic]);
+  });
+  after(async () => {
+    await seam.deleteTopics([topic]);
+    await seam.close();
+  });
+
+  test('lag counts what a group has not read, reaches 0 once consumed, and is exported', async () => {
+    const producer = await seam.producer();
+    await producer.send(
+      'ipmi.polls.v1',
+      [1, 2, 3].map((i) => ({
+        type: 'PollCompleted' as const,
+        value: { ...sampleEvents.PollCompleted, eventId: `lag-${i}`, serverId: 'srv-lag' },
+      })),
+    );
+    await producer.close();
+    const total = (rows: { lag: number }[]) => rows.reduce((n, r) => n + r.lag, 0);
+    assert.equal(total(await seam.lag('lagging', [topic])), 3, 'a group that read nothing');
+
+    let seen = 0;
+    const consumer = await seam.consumeRaw({ groupId: 'lagging', topics: [topic] }, () => {
+      seen++;
+      return Promise.resolve();
+    });
+    await eventually(
+      async () =>
+        (await seam.lag('lagging', [topic])).length > 0 &&
+        total(await seam.lag('lagging', [topic])) === 0
+          ? true
+          : undefined,
+      {
+        what: 'lag 0 after consuming',
+      },
+    );
+    await consumer.stop();
+    assert.equal(seen, 3);
+    const text = await metrics.metrics();
+    assert.match(
+      text,
+      /ipmi_pipeline_consumer_lag_messages\{topic="ipmi.polls.v1",group="lagging",partition="\d+"\} 0/,
+    );
+    assert.match(
+      text,
+      /ipmi_pipeline_events_produced_total\{topic="ipmi.polls.v1",type="PollCompleted"\} 3/,
+    );
+    assert.match(
+      text,
+      /ipmi_pipeline_events_consumed_total\{topic="ipmi.polls.v1",group="lagging"\} 3/,
+    );
   });
 });
