@@ -13,6 +13,8 @@ export {
   type Seam,
   type SeamOptions,
   type TopicSettings,
+  type TransactionalProducer,
+  type TransactionScope,
   type TypedConsumed,
   type TypedProducer,
 } from './kafka/seam.js';

@@ -110,12 +110,38 @@ export interface TypedProducer {
   close(): Promise<void>;
 }
 
+/** What a transaction can do: send events, and commit a consumer group's offsets with them. */
+export interface TransactionScope {
+  send<T extends TopicName>(
+    topic: T,
+    events: readonly (EventOf<T> & { key?: string })[],
+  ): Promise<void>;
+  sendRaw(topic: string, events: readonly OutgoingEvent[]): Promise<void>;
+  /** Offsets are the NEXT offset to read (last processed + 1), per logical topic. */
+  commitOffsets(
+    groupId: string,
+    offsets: readonly { topic: string; partition: number; offset: string }[],
+  ): Promise<void>;
+}
+
+/**
+ * Exactly-once writes: everything `fn` sends (and the offsets it commits) becomes visible to
+ * read_committed consumers together on success, or not at all when it throws. A producer
+ * that died mid-transaction is fenced when the next one with the same id starts, and its
+ * open transaction is aborted by the broker.
+ */
+export interface TransactionalProducer {
+  transaction<R>(fn: (tx: TransactionScope) => Promise<R>): Promise<R>;
+  close(): Promise<void>;
+}
+
 export interface Seam {
   readonly codec: SchemaCodec;
   physical(topic: string): string;
   ensureTopics(topics?: readonly string[]): Promise<void>;
   deleteTopics(topics: readonly string[]): Promise<void>;
   producer(): Promise<TypedProducer>;
+  transactionalProducer(transactionalId: string): Promise<TransactionalProducer>;
   consume<T extends TopicName>(
     options: ConsumeOptions<T>,
     handler: (msg: TypedConsumed<T>) => Promise<void>,
@@ -346,26 +372,31 @@ export async function connectSeam(options: SeamOptions): Promise<Seam> {
     });
   }
 
+  /** Validates record types against the topic map and encodes each event (registering its schema once). */
+  async function encodeMessages(topic: string, events: readonly OutgoingEvent[]) {
+    const settings = settingsOf(topic);
+    const target = physical(topic);
+    const messages = await Promise.all(
+      events.map(async (e) => {
+        if (!settings.records.includes(e.type)) {
+          throw runtimeErrors.error(
+            'RT_UNKNOWN_RECORD_TYPE',
+            `topic ${topic} does not carry ${e.type}`,
+          );
+        }
+        const key = e.key ?? (e.value as { serverId?: string }).serverId ?? null;
+        const value = await codec.encode(subjectFor(target, e.type), e.type, e.value);
+        return { key, value, headers: e.headers ?? {} };
+      }),
+    );
+    return { topic: target, acks: -1, messages };
+  }
+
   async function producer(): Promise<TypedProducer> {
     const p = kafka.producer(PRODUCER_SETTINGS);
     await p.connect();
     const sendRaw = async (topic: string, events: readonly OutgoingEvent[]) => {
-      const settings = settingsOf(topic);
-      const target = physical(topic);
-      const messages = await Promise.all(
-        events.map(async (e) => {
-          if (!settings.records.includes(e.type)) {
-            throw runtimeErrors.error(
-              'RT_UNKNOWN_RECORD_TYPE',
-              `topic ${topic} does not carry ${e.type}`,
-            );
-          }
-          const key = e.key ?? (e.value as { serverId?: string }).serverId ?? null;
-          const value = await codec.encode(subjectFor(target, e.type), e.type, e.value);
-          return { key, value, headers: e.headers ?? {} };
-        }),
-      );
-      await p.send({ topic: target, acks: -1, messages });
+      await p.send(await encodeMessages(topic, events));
       for (const e of events) metrics.produced.inc({ topic, type: e.type });
     };
     let closed = false;
@@ -380,6 +411,73 @@ export async function connectSeam(options: SeamOptions): Promise<Seam> {
     };
     closers.push(() => handle.close());
     return handle;
+  }
+
+  async function transactionalProducer(transactionalId: string): Promise<TransactionalProducer> {
+    const p = kafka.producer({
+      ...PRODUCER_SETTINGS,
+      transactionalId: `${prefix}${transactionalId}`,
+      transactionTimeout: 60_000,
+    });
+    await p.connect();
+    // One transaction at a time per transactional id: Kafka allows no more, and queuing
+    // here keeps callers from having to coordinate.
+    let chain: Promise<unknown> = Promise.resolve();
+    let closed = false;
+    const handle: TransactionalProducer = {
+      transaction: <R>(fn: (tx: TransactionScope) => Promise<R>): Promise<R> => {
+        const run = async (): Promise<R> => {
+          const tx = await p.transaction();
+          const sent: { topic: string; type: string }[] = [];
+          const sendRaw = async (topic: string, events: readonly OutgoingEvent[]) => {
+            await tx.send(await encodeMessages(topic, events));
+            for (const e of events) sent.push({ topic, type: e.type });
+          };
+          try {
+            const result = await fn({
+              send: (topic, events) => sendRaw(topic, events),
+              sendRaw,
+              commitOffsets: (groupId, offsets) =>
+                tx.sendOffsets({
+                  consumerGroupId: `${prefix}${groupId}`,
+                  topics: groupOffsets(offsets),
+                }),
+            });
+            await tx.commit();
+            for (const e of sent) metrics.produced.inc(e);
+            return result;
+          } catch (err) {
+            await tx
+              .abort()
+              .catch((abortErr: unknown) =>
+                logger.warn({ err: abortErr, transactionalId }, 'abort failed'),
+              );
+            throw err;
+          }
+        };
+        const next = chain.then(run, run);
+        chain = next.catch(() => undefined);
+        return next;
+      },
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await chain;
+        await p.disconnect();
+      },
+    };
+    closers.push(() => handle.close());
+    return handle;
+  }
+
+  function groupOffsets(offsets: readonly { topic: string; partition: number; offset: string }[]) {
+    const byTopic = new Map<string, { partition: number; offset: string }[]>();
+    for (const o of offsets) {
+      const list = byTopic.get(physical(o.topic)) ?? [];
+      list.push({ partition: o.partition, offset: o.offset });
+      byTopic.set(physical(o.topic), list);
+    }
+    return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
   }
 
   async function toDlq(msg: RawMessage, groupId: string, err: unknown): Promise<void> {
@@ -436,6 +534,8 @@ export async function connectSeam(options: SeamOptions): Promise<Seam> {
     const consumer: Consumer = kafka.consumer({
       groupId,
       sessionTimeout: 30_000,
+      // Never see records of aborted or still-open transactions (exactly-once writers).
+      readUncommitted: false,
       heartbeatInterval: 3_000,
       retry: { retries: 10 },
     });
@@ -569,6 +669,7 @@ export async function connectSeam(options: SeamOptions): Promise<Seam> {
     ensureTopics,
     deleteTopics,
     producer,
+    transactionalProducer,
     consume: (opts, handler) => consumeRaw(opts, handler as (m: ConsumedEvent) => Promise<void>),
     consumeRaw,
     consumeBytes: runConsumer,
