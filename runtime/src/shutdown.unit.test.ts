@@ -28,5 +28,9 @@ test('closes in reverse order of registration, once, even when one close fails',
 test('a hung close hits the deadline with RT_SHUTDOWN_TIMEOUT', async () => {
   const s = new Shutdown(silent, 50);
   s.register('hung', () => new Promise<void>(() => undefined));
+  // The deadline timer is unref'd (it must not keep a dying process alive), so something
+  // else has to keep this test's event loop running until it fires.
+  const keepAlive = setTimeout(() => undefined, 5_000);
   await assert.rejects(s.run('test'), (e: CodedError) => e.code === 'RT_SHUTDOWN_TIMEOUT');
+  clearTimeout(keepAlive);
 });
