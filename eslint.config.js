@@ -44,6 +44,8 @@ export default tseslint.config(
             {
               group: [
                 '../../runtime/*',
+                '../../ipmi/*',
+                '../../cli/*',
                 '../../db/*',
                 '../../schemas/*',
                 '../../collector/*',

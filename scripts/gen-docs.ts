@@ -13,6 +13,13 @@ import {
   type ErrorCatalog,
 } from '@ipmi-monitor/runtime';
 import { dbConfig, dbErrors } from '@ipmi-monitor/db';
+import { ipmiErrors } from '@ipmi-monitor/ipmi';
+import {
+  collectorErrors,
+  configErrors,
+  credentialsConfig,
+  scheduleConfig,
+} from '@ipmi-monitor/collector';
 
 const repo = new URL('../', import.meta.url).pathname;
 const check = process.argv.includes('--check');
@@ -20,6 +27,12 @@ const check = process.argv.includes('--check');
 const catalogs: { pkg: string; catalog: ErrorCatalog }[] = [
   { pkg: '@ipmi-monitor/runtime', catalog: runtimeErrors.catalog },
   { pkg: '@ipmi-monitor/db', catalog: dbErrors.catalog },
+  { pkg: '@ipmi-monitor/ipmi (tool output parsers)', catalog: ipmiErrors.catalog },
+  { pkg: '@ipmi-monitor/collector (BMC polling)', catalog: collectorErrors.catalog },
+  {
+    pkg: '@ipmi-monitor/collector (server import, credentials, scheduling)',
+    catalog: configErrors.catalog,
+  },
 ];
 
 function errorsDoc(): string {
@@ -62,6 +75,14 @@ function configDoc(): string {
     '## Database users (projections, API, job runner)',
     '',
     describeConfig(dbConfig),
+    '',
+    '## Collector: poll scheduling',
+    '',
+    describeConfig(scheduleConfig),
+    '',
+    '## Collector: BMC credentials (encrypted at rest)',
+    '',
+    describeConfig(credentialsConfig),
     '',
   ].join('\n');
 }

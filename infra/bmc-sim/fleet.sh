@@ -21,7 +21,7 @@
 #                                                   changed live over IPMI, or in lan.conf + restart
 #   fleet.sh power I on|off|status                  chassis power as `chassis status` reports it
 #   fleet.sh dcmi I WATTS [MIN MAX AVG]             DCMI power reading (needs the plug-in)
-#   fleet.sh ipmitool I ARGS...                     run ipmitool against BMC I (password via -E)
+#   fleet.sh ipmitool I ARGS...                     run ipmitool against BMC I (password via -f)
 #   fleet.sh freeipmi I TOOL ARGS...                run a FreeIPMI tool against BMC I (config file)
 #
 # Environment (defaults in brackets):
@@ -35,7 +35,7 @@
 #   IPMI_FLEET_TIMEOUT [5]                 seconds: console replies, IPMI calls, process exits
 # Ports and identity are fixed at `start` and kept in bmcI/ident: later commands need no env
 # but IPMI_FLEET_HOME. Passwords never appear on a command line: they sit in 0600 files and
-# reach ipmitool through IPMI_PASSWORD (-E) and FreeIPMI through --config-file.
+# reach ipmitool through its 0600 password file (-f) and FreeIPMI through --config-file.
 set -euo pipefail
 export LC_ALL=C
 # Everything the fleet writes is for this user only (passwords sit in several of the files).
@@ -286,16 +286,15 @@ wait_ready() {
   done
 }
 
-# IPMI_PASSWORD reaches ipmitool through its environment only (-E), never argv.
+# The password reaches ipmitool through its 0600 file (-f), never argv or the environment
+# (a process's environment is readable in /proc/PID/environ).
 ipmitool_for() {
   local i=$1 d
   shift
   d=$FLEET_HOME/bmc$i
   load_ident "$i"
-  local pw
-  slurp pw "$d/password"
-  IPMI_PASSWORD=$pw timeout $((TIMEOUT * 3)) ipmitool -I lanplus -C 3 \
-    -H 127.0.0.1 -p "$IDENT_PORT" -U "$IDENT_USER" -E -R 1 -N "$TIMEOUT" "$@"
+  timeout $((TIMEOUT * 3)) ipmitool -I lanplus -C 3 \
+    -H 127.0.0.1 -p "$IDENT_PORT" -U "$IDENT_USER" -f "$d/password" -R 1 -N "$TIMEOUT" "$@"
 }
 
 # The SEL clock of ipmi_sim starts at 0 ("Pre-Init" timestamps): set it to now. FreeIPMI's

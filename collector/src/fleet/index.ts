@@ -217,6 +217,9 @@ function runFleetScript(env: NodeJS.ProcessEnv, args: readonly string[], options
         reject(new FleetError('FLEET_COMMAND_FAILED', `${what}: ${detail}`));
       }
     });
+    // fleet.sh may exit before reading its stdin (nothing to read, or it failed early):
+    // the resulting EPIPE is not an error of the command, whose exit code says what happened.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.stdin ?? '');
   });
 }

@@ -1,0 +1,1 @@
+export { runCommand, type CommandIo } from './commands.js';

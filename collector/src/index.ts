@@ -1,0 +1,17 @@
+/**
+ * @ipmi-monitor/collector. The poll loop that ties these together (scheduler → driver →
+ * parsers → events → Kafka) lands next; what is here is each part on its own, tested.
+ */
+export { collectorErrors, type CollectorErrorCode } from './errors.js';
+export { configErrors } from './errors-config.js';
+export * from './drivers/index.js';
+export * from './sel/model.js';
+export * from './events/model.js';
+export * from './schedule/model.js';
+export { scheduleConfig, loadSchedulerConfig, schedulerConfigFrom } from './schedule/config.js';
+export { CredentialStore } from './credentials/store.js';
+export { credentialsConfig } from './credentials/config.js';
+export { loadSecretKeys, generateKey } from './credentials/key.js';
+export * from './servers/import.js';
+export * from './servers/registry.js';
+export * from './servers/plan.js';
