@@ -1,3 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { isCodedError } from '@ipmi-monitor/runtime';
 
 export interface CommandIo {
@@ -11,6 +15,10 @@ const USAGE = `usage: ipmi-monitor <command> [options]
 
 commands:
   parse <format>     read one IPMI tool's output on stdin, print one JSON object per record
+  probe <host[:port]> --user U (--password-file F | --password-stdin)
+                     [--driver freeipmi|ipmitool] [--cipher N] [--privilege USER|OPERATOR|ADMIN]
+                     [--workaround FLAG]... [--timeout-ms N]
+                     check one BMC step by step and say what worked and what failed
   --version          print the version
   help               this text
 `;
@@ -48,6 +56,8 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
         io.stdout(out);
         return 0;
       }
+      case 'probe':
+        return await probeCommand(rest, io);
       default:
         io.stderr(`unknown command "${command}"\n${USAGE}`);
         return 2;
@@ -60,4 +70,62 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     }
     throw err;
   }
+}
+
+/**
+ * `probe`: the password comes from a file or stdin, never from argv, where every user of
+ * the machine could read it in the process list.
+ */
+async function probeCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      user: { type: 'string' },
+      'password-file': { type: 'string' },
+      'password-stdin': { type: 'boolean', default: false },
+      driver: { type: 'string', default: 'freeipmi' },
+      cipher: { type: 'string' },
+      privilege: { type: 'string' },
+      workaround: { type: 'string', multiple: true, default: [] },
+      'timeout-ms': { type: 'string', default: '5000' },
+    },
+  });
+  const [address] = positionals;
+  const driverKind = values.driver;
+  if (!address || !values.user || (driverKind !== 'freeipmi' && driverKind !== 'ipmitool')) {
+    io.stderr(`${USAGE}`);
+    return 2;
+  }
+  const password = values['password-stdin']
+    ? (await readAll(io.stdin)).replace(/\r?\n$/, '')
+    : values['password-file']
+      ? (await readFile(values['password-file'], 'utf8')).replace(/\r?\n$/, '')
+      : null;
+  if (password === null) {
+    io.stderr('probe: give the password with --password-file FILE or --password-stdin\n');
+    return 2;
+  }
+  const [host = address, port = '623'] = address.split(/:(?=\d+$)/);
+  const privilege = values.privilege?.toUpperCase();
+  const { createDriver, formatProbe, probe } = await import('@ipmi-monitor/collector');
+  const result = await probe(
+    {
+      host,
+      port: Number(port),
+      username: values.user,
+      password,
+      cipherSuite: values.cipher === undefined ? undefined : Number(values.cipher),
+      privilege:
+        privilege === 'USER' || privilege === 'OPERATOR' || privilege === 'ADMIN'
+          ? privilege
+          : undefined,
+      workaroundFlags: values.workaround,
+      timeoutMs: Number(values['timeout-ms']),
+      sdrCacheDir: join(tmpdir(), 'ipmi-monitor-probe-sdr'),
+    },
+    createDriver(driverKind),
+  );
+  io.stdout(`${formatProbe(result)}\n`);
+  return result.ok ? 0 : 1;
 }
