@@ -275,8 +275,13 @@ wait_ready() {
   load_ident "$i"
   hexport=$(printf '%04X' "$IDENT_PORT")
   hexc=$(printf '%04X' "$IDENT_CONSOLE")
+  local pid
+  slurp pid "$FLEET_HOME/bmc$i/pid"
   while :; do
-    live_pid "$i" >/dev/null || return 1
+    # Right after launch the pid is still the subshell that is about to exec ipmi_sim (its
+    # comm is not ipmi_sim yet, and on a loaded machine that lasts a while): here only
+    # "the process is gone" means dead; the bound ports say it became the simulator.
+    kill -0 "$pid" 2>/dev/null || return 1
     if grep -q ":$hexport 00000000:0000 07" /proc/net/udp &&
       grep -q "0100007F:$hexc 00000000:0000 0A" /proc/net/tcp; then
       return 0
