@@ -22,6 +22,7 @@ import {
   type LogEntry,
   type Producer,
 } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import {
@@ -155,6 +156,13 @@ export interface Seam {
     options: ConsumeOptions<string>,
     handler: (msg: RawMessage) => Promise<void>,
   ): Promise<ConsumerHandle>;
+  /**
+   * Reads a topic from its start to its end as of the call, decoded, without joining or
+   * committing for any lasting group: how a service rebuilds state from a compacted topic
+   * (the server configuration) at start-up. For topics written without transactions (their
+   * commit markers occupy offsets no message is delivered for). Bounded by `timeoutMs`.
+   */
+  readAll(topic: string, options?: { timeoutMs?: number }): Promise<ConsumedEvent[]>;
   /** Messages per partition a group still has to read; feeds the lag gauge. */
   lag(
     groupId: string,
@@ -210,6 +218,22 @@ const PRODUCER_SETTINGS = {
 } as const;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Retries an admin call while the broker answers with a retriable error (for a moment after
+ * a topic is created, or after a leader change, metadata is stale: NOT_LEADER_FOR_PARTITION).
+ */
+async function retrying<T>(call: () => Promise<T>, deadlineMs = 10_000): Promise<T> {
+  const deadline = Date.now() + deadlineMs;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      return await call();
+    } catch (err) {
+      if ((err as { retriable?: boolean }).retriable !== true || Date.now() > deadline) throw err;
+      await sleep(delay);
+    }
+  }
+}
 
 class SeamMetrics {
   readonly produced: Counter<'topic' | 'type'>;
@@ -639,12 +663,79 @@ export async function connectSeam(options: SeamOptions): Promise<Seam> {
     });
   }
 
+  async function readAll(topic: string, options: { timeoutMs?: number } = {}) {
+    settingsOf(topic);
+    const ends = await retrying(() => admin.fetchTopicOffsets(physical(topic)));
+    const pending = new Map(
+      ends
+        .filter((e) => Number(e.high) > Number(e.low))
+        .map((e) => [e.partition, Number(e.high)] as const),
+    );
+    const out: ConsumedEvent[] = [];
+    if (pending.size === 0) return out;
+    // A throwaway group: nothing is committed, and the group is deleted afterwards.
+    const groupId = `${prefix}read-all-${randomUUID()}`;
+    const consumer = kafka.consumer({ groupId, readUncommitted: false });
+    let finish: () => void = () => undefined;
+    const done = new Promise<void>((r) => (finish = r));
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: [physical(topic)], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachMessage: async ({ partition, message }) => {
+          const end = pending.get(partition);
+          if (end === undefined || Number(message.offset) >= end) return;
+          const decoded = await codec.decode(message.value);
+          out.push({
+            topic,
+            partition,
+            offset: message.offset,
+            key: message.key?.toString() ?? null,
+            timestamp: message.timestamp,
+            headers: headersToStrings(message.headers),
+            raw: message.value,
+            schemaId: decoded.schemaId,
+            event: { type: decoded.recordName, value: decoded.value },
+          });
+          if (Number(message.offset) + 1 >= end) {
+            pending.delete(partition);
+            if (pending.size === 0) finish();
+          }
+        },
+      });
+      const timeoutMs = options.timeoutMs ?? 60_000;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        done,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                runtimeErrors.error(
+                  'RT_KAFKA_UNAVAILABLE',
+                  `reading ${topic} did not reach its end within ${timeoutMs} ms`,
+                ),
+              ),
+            timeoutMs,
+          );
+        }),
+      ]).finally(() => clearTimeout(timer));
+    } finally {
+      await consumer.disconnect();
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+    }
+    // Per-partition order is the log's; across partitions, by offset order per key is all
+    // Kafka promises, which is all a fold keyed by server id needs.
+    return out;
+  }
+
   async function lag(groupId: string, names: readonly string[]) {
     const group = `${prefix}${groupId}`;
     const out: { topic: string; partition: number; lag: number }[] = [];
     const committed = await admin.fetchOffsets({ groupId: group, topics: names.map(physical) });
     for (const t of committed) {
-      const ends = await admin.fetchTopicOffsets(t.topic);
+      const ends = await retrying(() => admin.fetchTopicOffsets(t.topic));
       for (const p of t.partitions) {
         const end = ends.find((e) => e.partition === p.partition);
         if (!end) continue;
@@ -673,6 +764,7 @@ export async function connectSeam(options: SeamOptions): Promise<Seam> {
     consume: (opts, handler) => consumeRaw(opts, handler as (m: ConsumedEvent) => Promise<void>),
     consumeRaw,
     consumeBytes: runConsumer,
+    readAll,
     lag,
     produceBytes,
     close: async () => {
