@@ -19,6 +19,9 @@ commands:
                      [--driver freeipmi|ipmitool] [--cipher N] [--privilege USER|OPERATOR|ADMIN]
                      [--workaround FLAG]... [--timeout-ms N]
                      check one BMC step by step and say what worked and what failed
+  import <servers.yaml|servers.csv> [--dry-run]
+                     add or change servers in bulk: passwords go to the encrypted store,
+                     each new or changed server becomes a ServerConfigured event
   --version          print the version
   help               this text
 `;
@@ -58,6 +61,8 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
       }
       case 'probe':
         return await probeCommand(rest, io);
+      case 'import':
+        return await importCommand(rest, io);
       default:
         io.stderr(`unknown command "${command}"\n${USAGE}`);
         return 2;
@@ -128,4 +133,56 @@ async function probeCommand(argv: readonly string[], io: CommandIo): Promise<num
   );
   io.stdout(`${formatProbe(result)}\n`);
   return result.ok ? 0 : 1;
+}
+
+async function importCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: { 'dry-run': { type: 'boolean', default: false } },
+  });
+  const [file] = positionals;
+  if (!file) {
+    io.stderr(USAGE);
+    return 2;
+  }
+  const runtime = await import('@ipmi-monitor/runtime');
+  const collector = await import('@ipmi-monitor/collector');
+  const common = runtime.parseConfig(runtime.commonConfig);
+  const creds = runtime.parseConfig(collector.credentialsConfig);
+  const logger = runtime.createLogger({ name: 'import', level: common.logLevel });
+  const keys = await collector.loadSecretKeys(creds, logger);
+  const seam = await runtime.connectSeam({
+    brokers: common.kafkaBrokers,
+    registryUrl: common.registryUrl,
+    clientId: 'ipmi-monitor-import',
+    logger,
+    topicPrefix: common.topicPrefix,
+  });
+  try {
+    const report = await collector.importServers({
+      file,
+      seam,
+      credentialsFile: collector.credentialsFilePath(creds),
+      key: keys.key,
+      previousKeys: keys.previous,
+      logger,
+      dryRun: values['dry-run'],
+    });
+    for (const i of report.issues) {
+      io.stderr(`${file}:${i.line}${i.field ? ` (${i.field})` : ''}: ${i.message}\n`);
+    }
+    if (report.issues.length > 0) {
+      io.stderr(
+        `nothing imported: fix the ${report.issues.length} problem(s) above and run again\n`,
+      );
+      return 1;
+    }
+    const verb = values['dry-run'] ? 'would configure' : 'configured';
+    for (const e of report.published) io.stdout(`${verb} ${e.serverId} (revision ${e.revision})\n`);
+    io.stdout(`${report.published.length} ${verb}, ${report.unchanged.length} unchanged\n`);
+    return 0;
+  } finally {
+    await seam.close();
+  }
 }

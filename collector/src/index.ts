@@ -15,3 +15,9 @@ export { loadSecretKeys, generateKey } from './credentials/key.js';
 export * from './servers/import.js';
 export * from './servers/registry.js';
 export * from './servers/plan.js';
+export {
+  importServers,
+  type ImportServersOptions,
+  type ImportServersReport,
+} from './servers/handler.js';
+export { credentialsFilePath } from './credentials/config.js';
