@@ -15,6 +15,7 @@ import {
   type ConsumedEvent,
   type RawMessage,
   type Seam,
+  type SeamOptions,
 } from '../index.js';
 import { eventually, stackEnv, testLogger, testPrefix } from '../testing/index.js';
 
@@ -30,6 +31,30 @@ async function openSeam(prefix: string, schemas?: Record<string, object>): Promi
     topicPrefix: prefix,
     schemas,
   });
+}
+
+/**
+ * A seam with its own topic prefix for one describe block: opened and its topics created
+ * before the tests, topics deleted and seam closed after.
+ */
+function seamFor(topicNames: readonly string[], options: Partial<SeamOptions> = {}) {
+  const box = { prefix: testPrefix(), seam: undefined as unknown as Seam };
+  before(async () => {
+    box.seam = await connectSeam({
+      brokers: env.brokers,
+      registryUrl: env.registryUrl,
+      clientId: 'seam-int-test',
+      logger,
+      topicPrefix: box.prefix,
+      ...options,
+    });
+    await box.seam.ensureTopics(topicNames);
+  });
+  after(async () => {
+    await box.seam.deleteTopics(topicNames);
+    await box.seam.close();
+  });
+  return box;
 }
 
 async function registryGet(path: string): Promise<unknown> {
@@ -53,19 +78,10 @@ function collector<T>() {
 }
 
 describe('Kafka seam round trip', () => {
-  const prefix = testPrefix();
-  let seam: Seam;
-  before(async () => {
-    seam = await openSeam(prefix);
-    await seam.ensureTopics();
-  });
-  after(async () => {
-    await seam.deleteTopics(Object.keys(topics));
-    await seam.close();
-  });
+  const s = seamFor(Object.keys(topics));
 
   test('every record type of every topic comes back equal, Confluent-framed', async () => {
-    const producer = await seam.producer();
+    const producer = await s.seam.producer();
     const expected: { topic: string; type: string; value: unknown }[] = [];
     for (const [topic, spec] of Object.entries(topics)) {
       for (const type of spec.records) {
@@ -76,7 +92,7 @@ describe('Kafka seam round trip', () => {
       }
     }
     const c = collector<ConsumedEvent>();
-    const consumer = await seam.consumeRaw(
+    const consumer = await s.seam.consumeRaw(
       { groupId: 'roundtrip', topics: Object.keys(topics) },
       c.push,
     );
@@ -100,7 +116,7 @@ describe('Kafka seam round trip', () => {
   });
 
   test('a record type the topic does not carry is refused at send', async () => {
-    const producer = await seam.producer();
+    const producer = await s.seam.producer();
     await assert.rejects(
       producer.sendRaw('ipmi.readings.v1', [
         { type: 'AlertRaised', value: sampleEvents.AlertRaised },
@@ -202,25 +218,16 @@ describe('schema evolution (BACKWARD)', () => {
 });
 
 describe('poison messages and handler failures', () => {
-  const prefix = testPrefix();
   const topic = 'ipmi.polls.v1';
-  let seam: Seam;
-  before(async () => {
-    seam = await openSeam(prefix);
-    await seam.ensureTopics([topic]);
-  });
-  after(async () => {
-    await seam.deleteTopics([topic]);
-    await seam.close();
-  });
+  const s = seamFor([topic]);
 
   test('garbage and unknown schema ids land in the DLQ with the error; the consumer goes on', async () => {
-    const producer = await seam.producer();
+    const producer = await s.seam.producer();
     const good = sampleEvents.PollCompleted;
     await producer.sendRaw(topic, [
       { type: 'PollCompleted', value: { ...good, eventId: 'before' } },
     ]);
-    await seam.produceBytes(topic, [
+    await s.seam.produceBytes(topic, [
       { key: 'srv-1', value: Buffer.from('definitely not avro') },
       // Framed correctly, but with a schema id no registry has handed out.
       { key: 'srv-1', value: frame(2_000_000_000, Buffer.from([0x02, 0x41])) },
@@ -230,9 +237,9 @@ describe('poison messages and handler failures', () => {
     ]);
 
     const ok = collector<ConsumedEvent>();
-    const consumer = await seam.consumeRaw({ groupId: 'poison', topics: [topic] }, ok.push);
+    const consumer = await s.seam.consumeRaw({ groupId: 'poison', topics: [topic] }, ok.push);
     const dlq = collector<RawMessage>();
-    const dlqReader = await seam.consumeBytes(
+    const dlqReader = await s.seam.consumeBytes(
       { groupId: 'dlq-reader', topics: [`${topic}.dlq`] },
       dlq.push,
     );
@@ -250,7 +257,7 @@ describe('poison messages and handler failures', () => {
     assert.equal(garbage?.raw?.toString(), 'definitely not avro', 'original bytes kept');
     for (const m of dlq.got) {
       assert.equal(m.headers['x-error-code'], 'RT_DECODE_FAILED');
-      assert.equal(m.headers['x-original-topic'], seam.physical(topic));
+      assert.equal(m.headers['x-original-topic'], s.seam.physical(topic));
       assert.equal(m.headers['x-consumer-group'], 'poison');
       assert.match(m.headers['x-original-offset'] ?? '', /^\d+$/);
       assert.ok((m.headers['x-error-message'] ?? '').length > 0);
@@ -260,7 +267,7 @@ describe('poison messages and handler failures', () => {
   });
 
   test('a retriable handler failure is retried on the same message; a fatal one is parked', async () => {
-    const producer = await seam.producer();
+    const producer = await s.seam.producer();
     const good = sampleEvents.PollCompleted;
     await producer.sendRaw(topic, [
       { type: 'PollCompleted', value: { ...good, eventId: 'flaky' } },
@@ -269,7 +276,7 @@ describe('poison messages and handler failures', () => {
     ]);
     let flakyAttempts = 0;
     const handled: string[] = [];
-    const consumer = await seam.consumeRaw(
+    const consumer = await s.seam.consumeRaw(
       { groupId: 'flaky', topics: [topic], retryInitialMs: 20, retryMaxMs: 50 },
       async (m) => {
         const id = (m.event.value as { eventId: string }).eventId;
@@ -290,7 +297,7 @@ describe('poison messages and handler failures', () => {
     assert.ok(!handled.includes('fatal'));
     assert.equal(handled.filter((h) => h === 'flaky').length, 1, 'handled once');
     const dlq = collector<RawMessage>();
-    const dlqReader = await seam.consumeBytes(
+    const dlqReader = await s.seam.consumeBytes(
       { groupId: 'dlq-reader-2', topics: [`${topic}.dlq`] },
       dlq.push,
     );
@@ -303,28 +310,12 @@ describe('poison messages and handler failures', () => {
 });
 
 describe('consumer lag and pipeline metrics', () => {
-  const prefix = testPrefix();
   const topic = 'ipmi.polls.v1';
   const metrics = createMetricsRegistry();
-  let seam: Seam;
-  before(async () => {
-    seam = await connectSeam({
-      brokers: env.brokers,
-      registryUrl: env.registryUrl,
-      clientId: 'seam-int-lag',
-      logger,
-      topicPrefix: prefix,
-      metrics,
-    });
-    await seam.ensureTopics([topic]);
-  });
-  after(async () => {
-    await seam.deleteTopics([topic]);
-    await seam.close();
-  });
+  const s = seamFor([topic], { metrics });
 
   test('lag counts what a group has not read, reaches 0 once consumed, and is exported', async () => {
-    const producer = await seam.producer();
+    const producer = await s.seam.producer();
     await producer.send(
       'ipmi.polls.v1',
       [1, 2, 3].map((i) => ({
@@ -334,17 +325,17 @@ describe('consumer lag and pipeline metrics', () => {
     );
     await producer.close();
     const total = (rows: { lag: number }[]) => rows.reduce((n, r) => n + r.lag, 0);
-    assert.equal(total(await seam.lag('lagging', [topic])), 3, 'a group that read nothing');
+    assert.equal(total(await s.seam.lag('lagging', [topic])), 3, 'a group that read nothing');
 
     let seen = 0;
-    const consumer = await seam.consumeRaw({ groupId: 'lagging', topics: [topic] }, () => {
+    const consumer = await s.seam.consumeRaw({ groupId: 'lagging', topics: [topic] }, () => {
       seen++;
       return Promise.resolve();
     });
     await eventually(
       async () =>
-        (await seam.lag('lagging', [topic])).length > 0 &&
-        total(await seam.lag('lagging', [topic])) === 0
+        (await s.seam.lag('lagging', [topic])).length > 0 &&
+        total(await s.seam.lag('lagging', [topic])) === 0
           ? true
           : undefined,
       {
@@ -370,21 +361,12 @@ describe('consumer lag and pipeline metrics', () => {
 });
 
 describe('readAll: a topic from start to its current end', () => {
-  const prefix = testPrefix();
   const topic = 'ipmi.servers.v1';
-  let seam: Seam;
-  before(async () => {
-    seam = await openSeam(prefix);
-    await seam.ensureTopics([topic]);
-  });
-  after(async () => {
-    await seam.deleteTopics([topic]);
-    await seam.close();
-  });
+  const s = seamFor([topic]);
 
   test('returns every record once, in log order per server, and nothing for an empty topic', async () => {
-    assert.deepEqual(await seam.readAll(topic), []);
-    const producer = await seam.producer();
+    assert.deepEqual(await s.seam.readAll(topic), []);
+    const producer = await s.seam.producer();
     const configured = (serverId: string, revision: number) => ({
       type: 'ServerConfigured' as const,
       value: {
@@ -397,10 +379,10 @@ describe('readAll: a topic from start to its current end', () => {
     await producer.send(topic, [configured('a', 1), configured('b', 1), configured('a', 2)]);
     await producer.send(topic, [configured('c', 1)]);
     await producer.close();
-    const all = await seam.readAll(topic);
+    const all = await s.seam.readAll(topic);
     const ids = all.map((m) => (m.event.value as { eventId: string }).eventId);
     assert.deepEqual([...ids].sort(), ['a-1', 'a-2', 'b-1', 'c-1']);
     assert.ok(ids.indexOf('a-1') < ids.indexOf('a-2'), 'one server’s events in order');
-    assert.equal((await seam.readAll(topic)).length, 4, 'reading again reads everything again');
+    assert.equal((await s.seam.readAll(topic)).length, 4, 'reading again reads everything again');
   });
 });
