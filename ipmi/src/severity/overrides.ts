@@ -9,14 +9,12 @@
  *         sensorType: physical_security
  *       severity: info
  *       reason: Lab racks run without chassis lids.
- *     - id: dell-psu-mismatch
- *       when: { ... }                   # flow mappings are not supported; use block style
  *
- * The YAML accepted is a small, strict subset (block mappings and sequences, flow sequences
- * `[a, b]`, plain / single- / double-quoted scalars, comments); anything else is rejected
- * with the line number rather than guessed at. The package stays free of a YAML dependency.
- * JSON (`{"rules": [...]}`) is accepted as is.
+ * Read with the `yaml` package (YAML 1.2 core schema, so JSON is accepted as is); syntax
+ * errors name the line, aliases are refused (an override should say what it means where it
+ * stands), and the document is then validated rule by rule.
  */
+import { parseDocument } from 'yaml';
 import { ipmiErrors } from '../errors.js';
 import { EVENT_TYPES, THRESHOLD_NAMES, type ThresholdName } from '../tables/event-types.js';
 import { knownStateKeys } from '../tables/resolve.js';
@@ -25,245 +23,8 @@ import { COMPONENT_KINDS, type ComponentKind } from '../text/component.js';
 import type { Direction, Severity } from '../types.js';
 import type { RuleMatch, SeverityRule } from './rules.js';
 
-type Yaml = string | number | boolean | null | Yaml[] | { [key: string]: Yaml };
-
 function fail(message: string): never {
   throw ipmiErrors.error('IPMI_OVERRIDES_INVALID', `severity overrides: ${message}`);
-}
-
-// ---------------------------------------------------------------------------------------
-// YAML subset
-// ---------------------------------------------------------------------------------------
-
-interface YLine {
-  readonly no: number;
-  readonly indent: number;
-  readonly text: string;
-}
-
-/** Drops a comment: `#` at the start or after a blank, outside quotes. */
-function stripComment(line: string, no: number): string {
-  let quote: string | null = null;
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charAt(i);
-    if (quote !== null) {
-      if (c === '\\' && quote === '"') i++;
-      else if (c === quote) quote = null;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-    } else if (c === '#' && (i === 0 || /\s/.test(line.charAt(i - 1)))) {
-      return line.slice(0, i);
-    }
-  }
-  if (quote !== null) fail(`line ${no}: unterminated ${quote} quote`);
-  return line;
-}
-
-function toLines(text: string): YLine[] {
-  const out: YLine[] = [];
-  text.split(/\r\n|\r|\n/).forEach((raw, i) => {
-    const no = i + 1;
-    if (/^\s*\t/.test(raw)) fail(`line ${no}: tabs are not allowed for indentation`);
-    const body = stripComment(raw, no).trimEnd();
-    if (body.trim() === '') return;
-    if (body.trim() === '---' || body.trim() === '...') return;
-    const indent = body.length - body.trimStart().length;
-    out.push({ no, indent, text: body.trimStart() });
-  });
-  return out;
-}
-
-function unquoteDouble(s: string, no: number): string {
-  let out = '';
-  for (let i = 1; i < s.length - 1; i++) {
-    const c = s.charAt(i);
-    if (c !== '\\') {
-      out += c;
-      continue;
-    }
-    const n = s.charAt(++i);
-    const esc: Record<string, string> = { n: '\n', t: '\t', '"': '"', '\\': '\\', '/': '/' };
-    const v = esc[n];
-    if (v === undefined) fail(`line ${no}: unsupported escape \\${n}`);
-    out += v;
-  }
-  return out;
-}
-
-function scalar(raw: string, no: number): Yaml {
-  const s = raw.trim();
-  if (s.startsWith('"')) {
-    if (s.length < 2 || !s.endsWith('"')) fail(`line ${no}: unterminated " quote`);
-    return unquoteDouble(s, no);
-  }
-  if (s.startsWith("'")) {
-    if (s.length < 2 || !s.endsWith("'")) fail(`line ${no}: unterminated ' quote`);
-    return s.slice(1, -1).replace(/''/g, "'");
-  }
-  if (/^[{&*!|>%@`]/.test(s)) {
-    fail(
-      `line ${no}: "${s.charAt(0)}" (flow mappings, anchors, tags, block scalars) is not supported; use block style and plain or quoted scalars`,
-    );
-  }
-  if (s.startsWith('[')) return flowSequence(s, no);
-  if (s === 'true') return true;
-  if (s === 'false') return false;
-  if (s === 'null' || s === '~' || s === '') return null;
-  if (/^[+-]?\d+(\.\d+)?$/.test(s)) return Number(s);
-  return s;
-}
-
-function flowSequence(s: string, no: number): Yaml[] {
-  if (!s.endsWith(']')) fail(`line ${no}: a flow sequence must end on its line with "]"`);
-  const inner = s.slice(1, -1).trim();
-  if (inner === '') return [];
-  const items: string[] = [];
-  let cur = '';
-  let quote: string | null = null;
-  for (let i = 0; i < inner.length; i++) {
-    const c = inner.charAt(i);
-    if (quote !== null) {
-      cur += c;
-      if (c === '\\' && quote === '"') cur += inner.charAt(++i);
-      else if (c === quote) quote = null;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      cur += c;
-    } else if (c === ',') {
-      items.push(cur);
-      cur = '';
-    } else if (c === '[' || c === '{') {
-      fail(`line ${no}: nested flow collections are not supported`);
-    } else {
-      cur += c;
-    }
-  }
-  items.push(cur);
-  return items.map((item) => {
-    const v = scalar(item, no);
-    if (Array.isArray(v)) fail(`line ${no}: nested flow collections are not supported`);
-    return v;
-  });
-}
-
-/**
- * Splits `key: value` (or `key:` before a nested block). Scanned, not matched with one
- * regular expression, so a long line without a colon costs linear time.
- */
-function splitKey(text: string, no: number): { key: string; rest: string } | null {
-  let keyEnd: number;
-  let key: string;
-  if (text.startsWith('"') || text.startsWith("'")) {
-    const q = text.charAt(0);
-    let i = 1;
-    for (; i < text.length; i++) {
-      const c = text.charAt(i);
-      if (q === '"' && c === '\\') i++;
-      else if (c === q && !(q === "'" && text.charAt(i + 1) === "'")) break;
-      else if (c === q) i++;
-    }
-    if (i >= text.length) return null;
-    key = unquoteKey(text.slice(0, i + 1), no);
-    keyEnd = i + 1;
-    while (text.charAt(keyEnd) === ' ') keyEnd++;
-    if (text.charAt(keyEnd) !== ':') return null;
-  } else {
-    const m = /:(?=\s|$)/.exec(text);
-    if (!m || m.index === 0) return null;
-    keyEnd = m.index;
-    key = text.slice(0, keyEnd).trim();
-    if (/[#'"]/.test(key.charAt(0))) return null;
-  }
-  return { key, rest: text.slice(keyEnd + 1).trim() };
-}
-
-class YamlReader {
-  private pos = 0;
-
-  constructor(private readonly lines: YLine[]) {}
-
-  read(): Yaml {
-    const first = this.lines[0];
-    if (!first) return null;
-    const value = this.block(first.indent);
-    const rest = this.lines[this.pos];
-    if (rest) fail(`line ${rest.no}: unexpected indentation or content`);
-    return value;
-  }
-
-  private peek(): YLine | undefined {
-    return this.lines[this.pos];
-  }
-
-  private block(indent: number): Yaml {
-    const line = this.peek();
-    if (!line) return null;
-    if (line.indent !== indent) fail(`line ${line.no}: unexpected indentation`);
-    return isItem(line.text) ? this.sequence(indent) : this.mapping(indent);
-  }
-
-  private sequence(indent: number): Yaml[] {
-    const out: Yaml[] = [];
-    for (
-      let line = this.peek();
-      line && line.indent === indent && isItem(line.text);
-      line = this.peek()
-    ) {
-      const content = line.text === '-' ? '' : line.text.slice(2);
-      const contentIndent = indent + (line.text.length - line.text.slice(1).trimStart().length);
-      if (content.trim() === '') {
-        this.pos++;
-        const next = this.peek();
-        out.push(next && next.indent > indent ? this.block(next.indent) : null);
-      } else if (!/^["'[]/.test(content.trim()) && splitKey(content.trim(), line.no) !== null) {
-        // "- key: value": a mapping whose keys line up with `key`.
-        this.lines[this.pos] = { no: line.no, indent: contentIndent, text: content.trim() };
-        out.push(this.mapping(contentIndent));
-      } else {
-        this.pos++;
-        out.push(scalar(content, line.no));
-      }
-    }
-    return out;
-  }
-
-  private mapping(indent: number): { [key: string]: Yaml } {
-    const out: { [key: string]: Yaml } = {};
-    for (let line = this.peek(); line && line.indent === indent; line = this.peek()) {
-      if (isItem(line.text)) fail(`line ${line.no}: a list item where a key was expected`);
-      const kv = splitKey(line.text, line.no);
-      if (!kv) fail(`line ${line.no}: expected "key: value"`);
-      const { key, rest } = kv;
-      if (Object.prototype.hasOwnProperty.call(out, key))
-        fail(`line ${line.no}: duplicate key "${key}"`);
-      this.pos++;
-      if (rest !== '') {
-        out[key] = scalar(rest, line.no);
-        continue;
-      }
-      const next = this.peek();
-      if (next && next.indent > indent) out[key] = this.block(next.indent);
-      else if (next && next.indent === indent && isItem(next.text))
-        out[key] = this.sequence(indent);
-      else out[key] = null;
-    }
-    return out;
-  }
-}
-
-function unquoteKey(raw: string, no: number): string {
-  if (raw.startsWith('"')) return unquoteDouble(raw, no);
-  if (raw.startsWith("'")) return raw.slice(1, -1).replace(/''/g, "'");
-  return raw.trim();
-}
-
-function isItem(text: string): boolean {
-  return text === '-' || text.startsWith('- ');
-}
-
-/** Parses the YAML subset described above (exported for tests). */
-export function parseYamlSubset(text: string): Yaml {
-  return new YamlReader(toLines(text)).read();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -425,21 +186,26 @@ function validate(doc: unknown): SeverityRule[] {
 }
 
 /**
- * Parses and validates an operator override file (YAML subset or JSON). Throws
+ * Parses and validates an operator override file (YAML or JSON). Throws
  * IPMI_OVERRIDES_INVALID naming the line or rule at fault; never anything else.
  */
 export function parseSeverityOverrides(text: string): readonly SeverityRule[] {
   if (text.length > 1_000_000) fail('file larger than 1 MB');
-  const trimmed = text.trim();
-  let doc: unknown;
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-    try {
-      doc = JSON.parse(trimmed);
-    } catch (err) {
-      fail(`not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  } else {
-    doc = parseYamlSubset(text);
+  const doc = parseDocument(text, { schema: 'core', uniqueKeys: true });
+  const problem = doc.errors[0];
+  if (problem) {
+    const line = problem.linePos?.[0].line ?? '?';
+    const sentence = (problem.message.split('\n')[0] ?? '').replace(
+      / at line \d+, column \d+:?$/,
+      '',
+    );
+    fail(`line ${line}: ${sentence}`);
   }
-  return validate(doc);
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 0 });
+  } catch (err) {
+    fail(`aliases are not allowed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return validate(value);
 }
