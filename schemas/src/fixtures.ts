@@ -131,6 +131,24 @@ export const sampleEvents: { readonly [R in RecordName]: RecordTypes[R] } = {
     overflowFlag: true,
   },
 
+  SelCursorSaved: {
+    eventId: 'selcur-0b2d4f6a8c1e3a5c7e9b1d3f5a7c9e0b',
+    serverId,
+    occurredAt: at('2025-03-14T09:13:01.875Z'),
+    observedAt: at('2025-03-14T09:13:01.875Z'),
+    source: 'collector@mon-1',
+    pollId: selPollId,
+    bmc: '10.20.0.17:623',
+    tail: [
+      '2a\u001f03/14/2025 09:12:46\u001fpower_supply\u001f\u001fPower Supply AC lost\u001fasserted\u001f',
+    ],
+    lastRecordId: 42,
+    entryCount: 42,
+    lastEraseRaw: '03/01/2025 08:00:00',
+    overflow: false,
+    clears: 0,
+  },
+
   PollCompleted: {
     eventId: 'pc-5d0c9a3e2f614d8ba7c431e9b6f0d2a7',
     serverId,

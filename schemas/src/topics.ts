@@ -92,6 +92,14 @@ export const topics = {
     key: 'serverId',
     doc: 'Trends, predictions and maintenance tasks, derived by the stream processors. Every event carries the full state of its insight: the latest event per insightId (highest revision) is the current state.',
   },
+  'ipmi.cursors.v1': {
+    records: ['SelCursorSaved'],
+    partitions: DEFAULT_PARTITIONS,
+    cleanupPolicy: 'compact',
+    retentionMs: null,
+    key: 'serverId',
+    doc: 'Internal state of the collector: the SEL cursor of each server, written in the same transaction as the SEL events it covers. Compacted: the latest cursor per server is kept. Not part of the public contract; integrations should not depend on it.',
+  },
 } as const satisfies Record<string, TopicSpec>;
 
 export type TopicName = keyof typeof topics;

@@ -4,6 +4,7 @@
  * ways, an incompatible schema refused, poison messages parked in the DLQ while the
  * consumer keeps going, and retriable handler failures retried without loss.
  */
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sampleEvents, schemaSources, subjectFor, topics } from '@ipmi-monitor/schemas';
@@ -384,5 +385,31 @@ describe('readAll: a topic from start to its current end', () => {
     assert.deepEqual([...ids].sort(), ['a-1', 'a-2', 'b-1', 'c-1']);
     assert.ok(ids.indexOf('a-1') < ids.indexOf('a-2'), 'one server’s events in order');
     assert.equal((await s.seam.readAll(topic)).length, 4, 'reading again reads everything again');
+  });
+});
+
+describe('readAll on a topic written in transactions', () => {
+  const topic = 'ipmi.cursors.v1';
+  const s = seamFor([topic]);
+
+  test('reaches the end past commit markers and leaves out aborted records', async () => {
+    const cursor = (serverId: string, clears: number) => ({
+      type: 'SelCursorSaved' as const,
+      value: { ...sampleEvents.SelCursorSaved, serverId, clears, eventId: `${serverId}-${clears}` },
+    });
+    const tx = await s.seam.transactionalProducer(`readall-${randomUUID()}`);
+    await tx.transaction(async (t) => t.send(topic, [cursor('a', 1), cursor('b', 1)]));
+    await assert.rejects(
+      tx.transaction(async (t) => {
+        await t.send(topic, [cursor('a', 99)]);
+        throw new Error('abort this one');
+      }),
+    );
+    await tx.transaction(async (t) => t.send(topic, [cursor('a', 2)]));
+    await tx.close();
+    // Without batch-level end detection this times out: the last offset is a commit marker.
+    const all = await s.seam.readAll(topic, { timeoutMs: 20_000 });
+    const ids = all.map((m) => (m.event.value as { eventId: string }).eventId).sort();
+    assert.deepEqual(ids, ['a-1', 'a-2', 'b-1']);
   });
 });

@@ -159,8 +159,8 @@ export interface Seam {
   /**
    * Reads a topic from its start to its end as of the call, decoded, without joining or
    * committing for any lasting group: how a service rebuilds state from a compacted topic
-   * (the server configuration) at start-up. For topics written without transactions (their
-   * commit markers occupy offsets no message is delivered for). Bounded by `timeoutMs`.
+   * (the server configuration, the collector's SEL cursors) at start-up. Reads committed
+   * data only; an open transaction holds the read until it ends. Bounded by `timeoutMs`.
    */
   readAll(topic: string, options?: { timeoutMs?: number }): Promise<ConsumedEvent[]>;
   /** Messages per partition a group still has to read; feeds the lag gauge. */
@@ -678,6 +678,19 @@ export async function connectSeam(options: SeamOptions): Promise<Seam> {
     const consumer = kafka.consumer({ groupId, readUncommitted: false });
     let finish: () => void = () => undefined;
     const done = new Promise<void>((r) => (finish = r));
+    const reached = (partition: number, offset: string): void => {
+      const end = pending.get(partition);
+      if (end !== undefined && Number(offset) + 1 >= end) {
+        pending.delete(partition);
+        if (pending.size === 0) finish();
+      }
+    };
+    // On a topic written in transactions the last offset is often a commit marker, which
+    // is never delivered as a message; the batch that held it still reports its last
+    // offset, so the end is recognised from batches rather than messages alone.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      reached(payload.partition, payload.lastOffset);
+    });
     await consumer.connect();
     try {
       await consumer.subscribe({ topics: [physical(topic)], fromBeginning: true });
@@ -698,10 +711,7 @@ export async function connectSeam(options: SeamOptions): Promise<Seam> {
             schemaId: decoded.schemaId,
             event: { type: decoded.recordName, value: decoded.value },
           });
-          if (Number(message.offset) + 1 >= end) {
-            pending.delete(partition);
-            if (pending.size === 0) finish();
-          }
+          reached(partition, message.offset);
         },
       });
       const timeoutMs = options.timeoutMs ?? 60_000;

@@ -1584,6 +1584,58 @@ export interface InsightClosed {
   closedBy: string | null;
 }
 
+// --- ipmi.cursors.v1 -----------------------------------------------------------------------------
+
+/**
+ * Internal to the collector: where it stands in one BMC's SEL after a SEL poll. Written in the same
+ * Kafka transaction as the SEL events of that poll, so a restarted collector resumes exactly after
+ * the last published entry and never publishes one twice. Not a hardware fact; integrations should
+ * ignore it.
+ */
+export interface SelCursorSaved {
+  /** Hash of (serverId, pollId). Opaque; compare for equality only. */
+  eventId: string;
+  /**
+   * Id of the monitored server; also the Kafka message key (the topic is compacted, so the latest
+   * cursor per server is kept).
+   */
+  serverId: string;
+  /** When the SEL was read, by the collector clock. */
+  occurredAt: number;
+  /**
+   * When the emitting process observed or derived this fact, by its own clock (UTC, epoch
+   * milliseconds).
+   */
+  observedAt: number;
+  /** Emitting instance as `<service>@<host>`, e.g. `collector@host-1`. */
+  source: string;
+  /** Id of the SEL poll that produced this cursor. */
+  pollId: string;
+  /**
+   * The BMC the cursor belongs to, `host:port`. A server moved to another BMC starts a fresh
+   * cursor.
+   */
+  bmc: string;
+  /**
+   * Content keys of the newest published entries, oldest first (at most 8): the resume point, found
+   * by content because record ids are not sequence numbers.
+   */
+  tail: string[];
+  /** Record id of the newest published entry; the start of the next range read. */
+  lastRecordId: number | null;
+  /** Entries in the SEL at the last read (Get SEL Info, or the count read). */
+  entryCount: number | null;
+  /** The SEL's last erase timestamp as printed; a change means a clear. */
+  lastEraseRaw: string | null;
+  /**
+   * The SEL overflow flag at the last read (so an overflow is reported once, not after every
+   * restart).
+   */
+  overflow: boolean;
+  /** SEL clears this collector has seen on this BMC (diagnostics). */
+  clears: number;
+}
+
 // --- all records ------------------------------------------------------------------------------------
 
 /** Record name → TS type of its value, for every event record. */
@@ -1604,6 +1656,7 @@ export interface RecordTypes {
   InsightRaised: InsightRaised;
   InsightUpdated: InsightUpdated;
   InsightClosed: InsightClosed;
+  SelCursorSaved: SelCursorSaved;
 }
 
 export type RecordName = keyof RecordTypes;
@@ -1626,6 +1679,7 @@ export const recordNames = [
   'InsightRaised',
   'InsightUpdated',
   'InsightClosed',
+  'SelCursorSaved',
 ] as const satisfies readonly RecordName[];
 
 /**
@@ -4035,6 +4089,78 @@ export const schemaSources: { readonly [R in RecordName]: AvroRecordSchema } = {
         type: ['null', 'string'],
         default: null,
         doc: 'Who closed it (user or token name), when closeReason is DISMISSED.',
+      },
+    ],
+  },
+  SelCursorSaved: {
+    type: 'record',
+    name: 'SelCursorSaved',
+    namespace: 'io.ipmimonitor.v1',
+    doc: "Internal to the collector: where it stands in one BMC's SEL after a SEL poll. Written in the same Kafka transaction as the SEL events of that poll, so a restarted collector resumes exactly after the last published entry and never publishes one twice. Not a hardware fact; integrations should ignore it.",
+    fields: [
+      {
+        name: 'eventId',
+        type: 'string',
+        doc: 'Hash of (serverId, pollId). Opaque; compare for equality only.',
+      },
+      {
+        name: 'serverId',
+        type: 'string',
+        doc: 'Id of the monitored server; also the Kafka message key (the topic is compacted, so the latest cursor per server is kept).',
+      },
+      {
+        name: 'occurredAt',
+        type: { type: 'long', logicalType: 'timestamp-millis' },
+        doc: 'When the SEL was read, by the collector clock.',
+      },
+      {
+        name: 'observedAt',
+        type: { type: 'long', logicalType: 'timestamp-millis' },
+        doc: 'When the emitting process observed or derived this fact, by its own clock (UTC, epoch milliseconds).',
+      },
+      {
+        name: 'source',
+        type: 'string',
+        doc: 'Emitting instance as `<service>@<host>`, e.g. `collector@host-1`.',
+      },
+      { name: 'pollId', type: 'string', doc: 'Id of the SEL poll that produced this cursor.' },
+      {
+        name: 'bmc',
+        type: 'string',
+        doc: 'The BMC the cursor belongs to, `host:port`. A server moved to another BMC starts a fresh cursor.',
+      },
+      {
+        name: 'tail',
+        type: { type: 'array', items: 'string' },
+        doc: 'Content keys of the newest published entries, oldest first (at most 8): the resume point, found by content because record ids are not sequence numbers.',
+      },
+      {
+        name: 'lastRecordId',
+        type: ['null', 'int'],
+        default: null,
+        doc: 'Record id of the newest published entry; the start of the next range read.',
+      },
+      {
+        name: 'entryCount',
+        type: ['null', 'int'],
+        default: null,
+        doc: 'Entries in the SEL at the last read (Get SEL Info, or the count read).',
+      },
+      {
+        name: 'lastEraseRaw',
+        type: ['null', 'string'],
+        default: null,
+        doc: "The SEL's last erase timestamp as printed; a change means a clear.",
+      },
+      {
+        name: 'overflow',
+        type: 'boolean',
+        doc: 'The SEL overflow flag at the last read (so an overflow is reported once, not after every restart).',
+      },
+      {
+        name: 'clears',
+        type: 'int',
+        doc: 'SEL clears this collector has seen on this BMC (diagnostics).',
       },
     ],
   },
