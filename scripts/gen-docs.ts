@@ -17,6 +17,7 @@ import { ipmiErrors } from '@ipmi-monitor/ipmi';
 import {
   collectorErrors,
   configErrors,
+  collectorConfig,
   credentialsConfig,
   scheduleConfig,
 } from '@ipmi-monitor/collector';
@@ -75,6 +76,10 @@ function configDoc(): string {
     '## Database users (projections, API, job runner)',
     '',
     describeConfig(dbConfig),
+    '',
+    '## Collector: process',
+    '',
+    describeConfig(collectorConfig),
     '',
     '## Collector: poll scheduling',
     '',

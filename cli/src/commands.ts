@@ -22,6 +22,8 @@ commands:
   import <servers.yaml|servers.csv> [--dry-run]
                      add or change servers in bulk: passwords go to the encrypted store,
                      each new or changed server becomes a ServerConfigured event
+  collector          run the collector: poll every configured BMC and publish to Kafka
+                     (configured by environment variables: docs/configuration.md)
   --version          print the version
   help               this text
 `;
@@ -63,6 +65,12 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
         return await probeCommand(rest, io);
       case 'import':
         return await importCommand(rest, io);
+      case 'collector': {
+        const { runCollectorProcess } = await import('@ipmi-monitor/collector');
+        const { stopped } = await runCollectorProcess();
+        await stopped;
+        return 0;
+      }
       default:
         io.stderr(`unknown command "${command}"\n${USAGE}`);
         return 2;

@@ -34,6 +34,10 @@ export const collectorErrors = defineErrorCatalog('COL_', {
     retriable: false,
     doc: 'The IPMI tool printed more than the output cap; it was killed and its output dropped.',
   },
+  COL_INTERNAL: {
+    retriable: true,
+    doc: 'The collector failed while processing a poll (a bug: the log has the stack). The poll is reported FAILED, the BMC keeps its reachability, and the next poll runs as scheduled.',
+  },
   COL_TARGET_INVALID: {
     retriable: false,
     doc: 'A server entry cannot be polled as configured (bad host, port, option, or a password the tool cannot take); the message names the field.',

@@ -1,6 +1,6 @@
 /**
- * @ipmi-monitor/collector. The poll loop that ties these together (scheduler → driver →
- * parsers → events → Kafka) lands next; what is here is each part on its own, tested.
+ * @ipmi-monitor/collector: the poll service (service/: scheduler → drivers → parsers →
+ * events → one Kafka transaction per round) and each of its parts on its own.
  */
 export { collectorErrors, type CollectorErrorCode } from './errors.js';
 export { configErrors } from './errors-config.js';
@@ -21,3 +21,13 @@ export {
   type ImportServersReport,
 } from './servers/handler.js';
 export { credentialsFilePath } from './credentials/config.js';
+export * from './poll/model.js';
+export {
+  startCollector,
+  COLLECTOR_TOPICS,
+  type CollectorOptions,
+  type CollectorStats,
+  type RunningCollector,
+} from './service/collector.js';
+export { collectorConfig, type CollectorConfig } from './service/config.js';
+export { runCollectorProcess } from './service/main.js';

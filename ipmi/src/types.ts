@@ -135,7 +135,132 @@ export interface ParsedPowerReading {
   readonly samplingPeriodSeconds: number | null;
 }
 
-export type ParsedRecord = ParsedSelEntry | ParsedSensorReading | ParsedPowerReading;
+/**
+ * SEL state (`ipmitool sel info`, `ipmi-sel --info`): what the collector needs to tell a
+ * cleared or full SEL from a quiet one.
+ */
+export interface ParsedSelInfo {
+  readonly kind: 'sel-info';
+  /** Line of the first field of the block. */
+  readonly line: number;
+  readonly host: string | null;
+  /** SEL version as `major.minor` (`1.5`); the rest of ipmitool's `1.5 (v1.5, v2 compliant)` is dropped. */
+  readonly version: string | null;
+  readonly entries: number | null;
+  /** Free space in bytes; ipmitool's `65535 bytes or more` is 65535. */
+  readonly freeBytes: number | null;
+  /**
+   * Most recent addition, exactly as printed (`11/28/26 17:43:05 UTC`, `11/28/2026 - 17:43:05`,
+   * `Not Available`, `Post-Init 0 s`, `Unspecified`); null when the tool printed none.
+   */
+  readonly lastAddRaw: string | null;
+  /** Most recent erase, as printed (same forms as lastAddRaw). A change means the SEL was cleared. */
+  readonly lastEraseRaw: string | null;
+  /** The BMC dropped events because the SEL was full (ipmitool `Overflow`, FreeIPMI `Events dropped due to lack of space`). */
+  readonly overflow: boolean | null;
+  /** Delete SEL Entry is supported (ipmitool `Supported Cmds` lists `'Delete'`, FreeIPMI `Delete SEL Command : supported`). */
+  readonly deleteSupported: boolean | null;
+}
+
+/** The BMC's SEL clock (`ipmitool sel time get`, `bmc-device --get-sel-time`). */
+export interface ParsedBmcClock {
+  readonly kind: 'bmc-clock';
+  readonly line: number;
+  readonly host: string | null;
+  /** The time as printed (`11/28/26 17:43:04 UTC`, `11/28/2026 - 17:43:04`, `Post-Init 12 s`, `S+ 00:02:13`). */
+  readonly timestampRaw: string;
+  /**
+   * ISO 8601 of the BMC wall clock as printed, with an offset only when the tool printed a zone
+   * that names one (`2026-11-28T17:43:04Z`); null when the clock is unset (pre-init, at or
+   * before 20000000h), unspecified or unreadable.
+   */
+  readonly timestamp: string | null;
+}
+
+/** Get Chassis Status (`ipmitool chassis status`, `ipmi-chassis --get-chassis-status`). */
+export interface ParsedChassisStatus {
+  readonly kind: 'chassis-status';
+  readonly line: number;
+  readonly host: string | null;
+  readonly powerOn: boolean | null;
+  readonly powerOverload: boolean | null;
+  readonly powerInterlock: boolean | null;
+  /** Main power fault. */
+  readonly powerFault: boolean | null;
+  readonly powerControlFault: boolean | null;
+  /** `always-off`, `previous` or `always-on` (ipmitool's words; FreeIPMI's `Always off`, `Restore`, `Always on` map to them); null when unknown. */
+  readonly powerRestorePolicy: string | null;
+  /**
+   * Cause of the last power change in ipmitool's words, space-separated when several bits are
+   * set: `ac-failed`, `overload`, `interlock`, `fault`, `command`; null when none is reported.
+   */
+  readonly lastPowerEvent: string | null;
+  readonly chassisIntrusion: boolean | null;
+  readonly frontPanelLockout: boolean | null;
+  readonly driveFault: boolean | null;
+  readonly coolingFault: boolean | null;
+}
+
+/** Get Device ID and GUID (`ipmitool mc info`, `bmc-info`). */
+export interface ParsedBmcInfo {
+  readonly kind: 'bmc-info';
+  readonly line: number;
+  readonly host: string | null;
+  readonly deviceId: number | null;
+  readonly deviceRevision: number | null;
+  /** As printed, `major.minor` with the minor in hex as both tools print it (`2.15`, `1.0a`). */
+  readonly firmwareVersion: string | null;
+  /** `2.0`, `1.5`. */
+  readonly ipmiVersion: string | null;
+  /** IANA enterprise number (Dell 674, HPE 11, Supermicro 10876, Lenovo 19046). */
+  readonly manufacturerId: number | null;
+  /** The tool's name for the manufacturer id; null when it has none (`Unknown`). */
+  readonly manufacturerName: string | null;
+  readonly productId: number | null;
+  /** System GUID as printed (FreeIPMI); ipmitool `mc info` prints none. */
+  readonly guid: string | null;
+}
+
+/** One FRU device (`ipmitool fru`, `ipmi-fru`). */
+export interface ParsedFruDevice {
+  readonly kind: 'fru';
+  /** Line of the device header (`FRU Device Description : ...`, `FRU Inventory Device: ...`), or of its first field when there is none. */
+  readonly line: number;
+  readonly host: string | null;
+  /** FRU device id (`(ID 0)`, FreeIPMI `(ID 00h)`); null when not printed. */
+  readonly fruId: number | null;
+  /** Device name as printed (`Builtin FRU Device`, `PS1`); null when not printed. */
+  readonly name: string | null;
+  /**
+   * Every field as printed, label to value (`Board Mfg` → `Supermicro`, FreeIPMI
+   * `FRU Board Manufacturer` → `Supermicro`). A label printed again (ipmitool's `Product Extra`)
+   * is kept as `Product Extra (2)`, `(3)`, ...
+   */
+  readonly fields: Readonly<Record<string, string>>;
+  /** Why the device could not be read, as printed (`Device not present (Requested sensor, data, or record not found)`, FreeIPMI `common header checksum invalid`); null when it was. */
+  readonly error: string | null;
+  readonly boardManufacturer: string | null;
+  readonly boardProductName: string | null;
+  readonly boardSerial: string | null;
+  readonly boardPartNumber: string | null;
+  readonly productManufacturer: string | null;
+  readonly productName: string | null;
+  readonly productPartNumber: string | null;
+  readonly productSerial: string | null;
+  readonly productVersion: string | null;
+  readonly chassisSerial: string | null;
+  readonly chassisPartNumber: string | null;
+}
+
+export type ParsedRecord =
+  | ParsedSelEntry
+  | ParsedSensorReading
+  | ParsedPowerReading
+  | ParsedSelInfo
+  | ParsedBmcClock
+  | ParsedChassisStatus
+  | ParsedBmcInfo
+  | ParsedFruDevice;
 
 /** A line that did not parse: reported with the good records instead of failing the whole input. */
 export interface ParseIssue {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isIpmiError } from '../errors.js';
-import { runParseCommand } from './parse.js';
+import { PARSE_USAGE, runParseCommand } from './parse.js';
 
 describe('ipmi-monitor parse', () => {
   test('one JSON object per record, in input order, each with its line', () => {
@@ -74,6 +74,23 @@ describe('ipmi-monitor parse', () => {
         err.code === 'IPMI_UNKNOWN_FORMAT' &&
         err.message.includes('ipmitool-sel-elist, freeipmi-sel'),
     );
+  });
+
+  test('the usage lists every format, the inventory and clock ones too', () => {
+    for (const f of [
+      'ipmitool-sel-info',
+      'freeipmi-sel-time',
+      'ipmitool-mc-info',
+      'freeipmi-fru',
+    ]) {
+      assert.match(PARSE_USAGE, new RegExp(`\\b${f}\\b`));
+    }
+    const fru = runParseCommand(
+      'ipmitool-fru',
+      'FRU Device Description : Builtin FRU Device (ID 0)\r\n Product Serial        : 4QZT8K3\r\n',
+    );
+    const row = JSON.parse(fru) as Record<string, unknown>;
+    assert.deepEqual([row.kind, row.fruId, row.productSerial], ['fru', 0, '4QZT8K3']);
   });
 
   test('nothing parsed is an error', () => {

@@ -16,17 +16,27 @@ import type { SeverityRule } from '../severity/rules.js';
 import { splitLines } from '../text/lines.js';
 import type {
   ParseResult,
+  ParsedBmcClock,
+  ParsedBmcInfo,
+  ParsedChassisStatus,
+  ParsedFruDevice,
   ParsedPowerReading,
   ParsedRecord,
   ParsedSelEntry,
+  ParsedSelInfo,
   ParsedSensorReading,
 } from '../types.js';
+import { parseBmcClock } from './bmc-clock.js';
+import { parseBmcInfo } from './bmc-info.js';
+import { parseChassisStatus } from './chassis-status.js';
 import { parseDcmi } from './dcmi.js';
 import { parseFreeipmiSel } from './freeipmi-sel.js';
 import { parseFreeipmiSensors } from './freeipmi-sensors.js';
+import { parseFru } from './fru.js';
 import { parseIpmitoolSdr } from './ipmitool-sdr.js';
 import { parseIpmitoolSel } from './ipmitool-sel.js';
 import { parseIpmitoolSensor } from './ipmitool-sensor.js';
+import { parseSelInfo } from './sel-info.js';
 
 export interface FormatRecords {
   /** `ipmitool sel elist` / `sel list` (also `-c`). */
@@ -43,6 +53,26 @@ export interface FormatRecords {
   'ipmitool-dcmi': ParsedPowerReading;
   /** `ipmi-dcmi --get-system-power-statistics`. */
   'freeipmi-dcmi': ParsedPowerReading;
+  /** `ipmitool sel info`. */
+  'ipmitool-sel-info': ParsedSelInfo;
+  /** `ipmi-sel --info`. */
+  'freeipmi-sel-info': ParsedSelInfo;
+  /** `ipmitool sel time get`. */
+  'ipmitool-sel-time': ParsedBmcClock;
+  /** `bmc-device --get-sel-time`. */
+  'freeipmi-sel-time': ParsedBmcClock;
+  /** `ipmitool chassis status`. */
+  'ipmitool-chassis-status': ParsedChassisStatus;
+  /** `ipmi-chassis --get-chassis-status`. */
+  'freeipmi-chassis-status': ParsedChassisStatus;
+  /** `ipmitool mc info`. */
+  'ipmitool-mc-info': ParsedBmcInfo;
+  /** `bmc-info`. */
+  'freeipmi-bmc-info': ParsedBmcInfo;
+  /** `ipmitool fru` / `fru print [id]`: one record per FRU device. */
+  'ipmitool-fru': ParsedFruDevice;
+  /** `ipmi-fru`: one record per FRU device. */
+  'freeipmi-fru': ParsedFruDevice;
 }
 
 export type Format = keyof FormatRecords;
@@ -55,6 +85,16 @@ export const FORMATS: readonly Format[] = [
   'freeipmi-sensors',
   'ipmitool-dcmi',
   'freeipmi-dcmi',
+  'ipmitool-sel-info',
+  'freeipmi-sel-info',
+  'ipmitool-sel-time',
+  'freeipmi-sel-time',
+  'ipmitool-chassis-status',
+  'freeipmi-chassis-status',
+  'ipmitool-mc-info',
+  'freeipmi-bmc-info',
+  'ipmitool-fru',
+  'freeipmi-fru',
 ];
 
 export function isFormat(name: string): name is Format {
@@ -102,6 +142,21 @@ export function parseDetailed(
     case 'ipmitool-dcmi':
     case 'freeipmi-dcmi':
       return parseDcmi(lines);
+    case 'ipmitool-sel-info':
+    case 'freeipmi-sel-info':
+      return parseSelInfo(lines);
+    case 'ipmitool-sel-time':
+    case 'freeipmi-sel-time':
+      return parseBmcClock(lines);
+    case 'ipmitool-chassis-status':
+    case 'freeipmi-chassis-status':
+      return parseChassisStatus(lines);
+    case 'ipmitool-mc-info':
+    case 'freeipmi-bmc-info':
+      return parseBmcInfo(lines);
+    case 'ipmitool-fru':
+    case 'freeipmi-fru':
+      return parseFru(lines);
   }
 }
 

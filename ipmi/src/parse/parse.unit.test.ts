@@ -16,7 +16,7 @@ const SEL_OK = '   1 | 11/28/26 | 14:03:41 UTC | Memory #0x01 | Correctable ECC 
 describe('parse: error policy', () => {
   test('an unknown format is a coded error that lists the known formats', () => {
     throwsCode(
-      () => parse('ipmitool-fru', ''),
+      () => parse('ipmitool-fru-print', ''),
       'IPMI_UNKNOWN_FORMAT',
       /known formats: ipmitool-sel-elist, freeipmi-sel, .*freeipmi-dcmi/,
     );

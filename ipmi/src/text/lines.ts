@@ -20,9 +20,10 @@ export function splitLines(input: string): Line[] {
  * FreeIPMI prefixes every line with `<host>: ` in fan-out mode or with `--always-prefix`
  * (`127.0.0.1:9001: 2,CPU Temp,...`), and so do pdsh/clush when ipmitool runs through them.
  * A host has no blanks, commas or pipes, which keeps a CSV row whose text holds ": " (the
- * OS Boot event `C: boot completed`) from being mistaken for a prefixed line.
+ * OS Boot event `C: boot completed`) from being mistaken for a prefixed line. A blank line
+ * of a host's output is the bare prefix (`127.0.0.1:9001:`, its trailing blank trimmed).
  */
-const HOST_PREFIX = /^([^\s,|:][^\s,|]*?):[ \t]+(.*)$/;
+const HOST_PREFIX = /^([^\s,|:][^\s,|]*?):(?:[ \t]+(.*))?$/;
 
 export function splitHostPrefix(text: string): { host: string | null; body: string } {
   const m = HOST_PREFIX.exec(text);
@@ -54,8 +55,8 @@ const BENIGN = [
  * FreeIPMI prints per-host failures on the same stream in fan-out mode).
  */
 const TOOL_ERROR = [
-  /^(?:ipmitool|ipmi-sensors|ipmi-sel|ipmimonitoring|ipmi-dcmi|ipmi-chassis|ipmi-fru|bmc-info|ipmi-oem|ipmi-raw|ipmiseld|ipmi-sensors-config|ipmi-config)(?:\[\d+\])?: .+/i,
-  /^Error(?:\s*:|\s+in\b|\s+obtaining\b|\s+getting\b)/i,
+  /^(?:ipmitool|ipmi-sensors|ipmi-sel|ipmimonitoring|ipmi-dcmi|ipmi-chassis|ipmi-fru|bmc-info|bmc-device|ipmi-oem|ipmi-raw|ipmiseld|ipmi-sensors-config|ipmi-config)(?:\[\d+\])?: .+/i,
+  /^Error(?:\s*:|\s+in\b|\s+obtaining\b|\s+getting\b|\s+sending\b)/i,
   /^Unable to /i,
   /^Invalid (?:user name|username|password|completion code|session|command)/i,
   /^(?:Get|Set|Activate|Reserve|Clear) [A-Za-z ]*(?:command )?failed/i,

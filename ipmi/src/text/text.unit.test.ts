@@ -112,12 +112,18 @@ describe('lines', () => {
     );
     assert.equal(splitHostPrefix('12: not a host').host, null);
     assert.equal(splitHostPrefix('    Instantaneous power reading:   280 Watts').host, null);
+    // A blank line of a host's output: FreeIPMI's prefix with the trailing blank trimmed.
+    assert.deepEqual(splitHostPrefix('127.0.0.1:9001:'), { host: '127.0.0.1:9001', body: '' });
+    assert.equal(splitHostPrefix('Additional Device Support :').host, null);
   });
 
   test('tool chatter and tool errors', () => {
     assert.equal(classifyLine('SEL has no entries'), 'benign');
     assert.equal(classifyLine('ipmi-sensors: connection timeout'), 'tool-error');
     assert.equal(classifyLine('Error: Unable to establish IPMI v2 / RMCP+ session'), 'tool-error');
+    assert.equal(classifyLine('bmc-device: connection timeout'), 'tool-error');
+    assert.equal(classifyLine('Error sending Chassis Status command: Timeout'), 'tool-error');
+    assert.equal(classifyLine(' Error Detect/Cor      : ECC'), 'content');
     assert.equal(classifyLine('DCMI request failed because: Invalid command (c1)'), 'tool-error');
     assert.equal(
       classifyLine('Get Device ID command failed: 0xff Unspecified error'),
