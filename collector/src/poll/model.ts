@@ -165,10 +165,20 @@ export function selFollowUp(
   };
 }
 
+// selFollowUp (during the round) and decideJob (after it) read the same SEL output; parsing
+// it once per result halves the SEL parse cost on the busiest path.
+const parsedSel = new WeakMap<DriverResult, ReturnType<typeof parseDetailed<'freeipmi-sel'>>>();
+
 function parseSelRead(r: DriverResult) {
-  return r.format === 'ipmitool-sel-elist'
-    ? parseDetailed('ipmitool-sel-elist', r.stdout)
-    : parseDetailed('freeipmi-sel', r.stdout);
+  let parsed = parsedSel.get(r);
+  if (parsed === undefined) {
+    parsed =
+      r.format === 'ipmitool-sel-elist'
+        ? parseDetailed('ipmitool-sel-elist', r.stdout)
+        : parseDetailed('freeipmi-sel', r.stdout);
+    parsedSel.set(r, parsed);
+  }
+  return parsed;
 }
 
 export function hashId(...parts: readonly (string | number | null)[]): string {

@@ -1,0 +1,121 @@
+/**
+ * The collector as an operator runs it: `ipmi-monitor import` then `ipmi-monitor collector`
+ * as processes, configured by environment only, against simulated BMCs, the real broker and
+ * registry. Checks what only the process wiring can break: configuration from the
+ * environment, the credential store shared with import, the /metrics endpoint, `tail`, and a
+ * graceful stop on SIGTERM.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eventually, testPrefix } from '@ipmi-monitor/runtime/testing';
+import { startFleet, type Fleet } from '@ipmi-monitor/collector/fleet';
+
+const bin = new URL('../bin/ipmi-monitor.js', import.meta.url).pathname;
+const prefix = testPrefix();
+const METRICS_PORT = 19464;
+let work: string;
+let fleet: Fleet;
+let collector: ChildProcess | null = null;
+let collectorOut = '';
+
+const env = () => ({
+  ...process.env,
+  IPMI_TOPIC_PREFIX: prefix,
+  IPMI_STATE_DIR: work,
+  IPMI_COLLECTOR_ID: `e2e-${prefix}`,
+  IPMI_COLLECTOR_METRICS_PORT: String(METRICS_PORT),
+  IPMI_POLL_SENSORS_MS: '5000',
+  IPMI_POLL_SEL_MS: '5000',
+  LOG_LEVEL: 'info',
+});
+
+function cli(
+  args: string[],
+  timeoutMs = 60_000,
+): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: env(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', () => clearTimeout(timer));
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+  });
+}
+
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'collector-e2e-'));
+  fleet = await startFleet({
+    count: 2,
+    basePort: 18300,
+    consoleBase: 19300,
+    home: join(work, 'fleet'),
+  });
+  for (const b of fleet.bmcs) await fleet.addSel(b.index, 'psu', 1);
+});
+
+after(async () => {
+  collector?.kill('SIGKILL');
+  await fleet?.stopAll();
+  await rm(work, { recursive: true, force: true });
+});
+
+test('import, run the collector process, see its events with tail and its /metrics, stop it with SIGTERM', async () => {
+  const yaml = [
+    'defaults: { username: admin, privilege: administrator, cipherSuite: 3, workaroundFlags: [opensesspriv] }',
+    'servers:',
+    ...fleet.bmcs.map(
+      (b) =>
+        `  - { name: e2e-${b.index}, host: ${b.host}, port: ${b.port}, password: "${b.password}" }`,
+    ),
+  ].join('\n');
+  await writeFile(join(work, 'servers.yaml'), `${yaml}\n`, { mode: 0o600 });
+  const imported = await cli(['import', join(work, 'servers.yaml')]);
+  assert.equal(imported.code, 0, imported.err);
+
+  collector = spawn(process.execPath, [bin, 'collector'], {
+    env: env(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  collector.stdout?.on('data', (c: Buffer) => (collectorOut += c.toString()));
+  collector.stderr?.on('data', (c: Buffer) => (collectorOut += c.toString()));
+  const exited = new Promise<number | null>((r) => collector?.on('exit', (code) => r(code)));
+
+  // The first SEL poll of each server lands within the initial spread (≤ its interval).
+  const tail = await cli(['tail', 'sel', '--from-beginning', '--max', '2']);
+  assert.equal(tail.code, 0, `${tail.err}\ncollector output:\n${collectorOut}`);
+  const lines = tail.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; value: { serverId: string; severity: string } });
+  assert.equal(lines.length, 2);
+  assert.ok(lines.every((l) => l.type === 'SelEntryRecorded'));
+  assert.deepEqual(new Set(lines.map((l) => l.value.serverId)), new Set(['e2e-1', 'e2e-2']));
+
+  const metrics = await eventually(
+    async () => {
+      const res = await fetch(`http://127.0.0.1:${METRICS_PORT}/metrics`);
+      const text = await res.text();
+      return /ipmi_collector_polls_total\{[^}]*kind="SEL",outcome="OK"/.test(text)
+        ? text
+        : undefined;
+    },
+    { timeoutMs: 30_000, what: 'poll metrics' },
+  );
+  assert.match(metrics, /ipmi_collector_servers\{[^}]*status="UP"[^}]*\} 2/);
+
+  collector.kill('SIGTERM');
+  assert.equal(await exited, 0, collectorOut);
+  collector = null;
+  assert.match(collectorOut, /collector stopped/);
+  for (const b of fleet.bmcs) assert.ok(!collectorOut.includes(b.password), 'password in the log');
+});
