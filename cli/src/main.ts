@@ -6,6 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { runCommand } from './commands.js';
 
+// kafkajs (2.2) sets a timer from a stale timestamp on every connection, which Node 24 warns
+// about once per process; the warning is harmless and only confuses operators reading the
+// output. Every other warning is still printed.
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  if (w.name !== 'TimeoutNegativeWarning') process.stderr.write(`${w.name}: ${w.message}\n`);
+});
+
 const version = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
     version: string;
