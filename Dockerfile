@@ -85,7 +85,10 @@ RUN printf '#!/bin/sh\nexec node "$IPMI_CLI_MAIN" "$@"\n' > /usr/local/bin/ipmi-
  && chmod 0755 /usr/local/bin/ipmi-monitor
 
 # The official image's unprivileged user (uid 1000). Nothing under /app is writable by it;
-# services keep state in Kafka and TimescaleDB, not on the container's disk.
+# services keep state in Kafka and TimescaleDB. The one exception is the collector's
+# encrypted credential store and SDR caches, on a volume at /var/lib/ipmi-monitor (created
+# here so a fresh named volume inherits node's ownership).
+RUN mkdir -p /var/lib/ipmi-monitor && chown node:node /var/lib/ipmi-monitor && chmod 0700 /var/lib/ipmi-monitor
 USER node
 
 # Every service serves /health on HTTP_PORT (set per service by compose). fetch: the slim image

@@ -12,4 +12,4 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 tsx --conditions=ipmi-source infra/local/init.ts
 tsx --conditions=ipmi-source infra/local/demo.ts
 bash scripts/services.sh start
-echo 'collector metrics: http://127.0.0.1:9464/metrics   logs: .state/logs/'
+echo 'collector metrics: http://127.0.0.1:9101/metrics   logs: .state/logs/'

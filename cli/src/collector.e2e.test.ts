@@ -27,7 +27,7 @@ const env = () => ({
   IPMI_TOPIC_PREFIX: prefix,
   IPMI_STATE_DIR: work,
   IPMI_COLLECTOR_ID: `e2e-${prefix}`,
-  IPMI_COLLECTOR_METRICS_PORT: String(METRICS_PORT),
+  HTTP_PORT: String(METRICS_PORT),
   IPMI_POLL_SENSORS_MS: '5000',
   IPMI_POLL_SEL_MS: '5000',
   LOG_LEVEL: 'info',
@@ -112,6 +112,8 @@ test('import, run the collector process, see its events with tail and its /metri
     { timeoutMs: 30_000, what: 'poll metrics' },
   );
   assert.match(metrics, /ipmi_collector_servers\{[^}]*status="UP"[^}]*\} 2/);
+  const health = await fetch(`http://127.0.0.1:${METRICS_PORT}/health`);
+  assert.equal(health.status, 200);
 
   collector.kill('SIGTERM');
   assert.equal(await exited, 0, collectorOut);

@@ -503,7 +503,7 @@ function firstRecord<T>(r: DriverResult): T | null {
 
 /**
  * The session worked when any command of the job got an answer. When none did, the first
- * failure names the reason: the commands after it were skipped or failed the same way.
+ * conclusive failure (timeout, refused, auth) names the reason, else the first failure.
  */
 function jobResult(reads: JobReads, ctx: JobContext): JobResult {
   if (ctx.preflightError?.blamesBmc === false) {
@@ -525,7 +525,10 @@ function jobResult(reads: JobReads, ctx: JobContext): JobResult {
   if (all.some((r) => r.ok || (r.error !== null && !(r.error.code in SESSION_CODES)))) {
     return { jobId: ctx.job.jobId, serverId: ctx.job.serverId, outcome: 'ok', pollId };
   }
-  const first = all.find((r) => r.error !== null);
+  // A BMC that stops answering mid-command can leave a protocol-looking error (an SDR read
+  // cut short); when a later command of the job then timed out or was refused, that is the
+  // reason an operator needs.
+  const first = all.find(isConclusiveFailure) ?? all.find((r) => r.error !== null);
   return {
     jobId: ctx.job.jobId,
     serverId: ctx.job.serverId,

@@ -264,3 +264,20 @@ test('an internal failure reports the polls FAILED but leaves the BMC reachabili
   assert.equal(pollOf(out.events, 'SEL')?.errorCode, 'COL_INTERNAL');
   assert.equal(out.events.cursors.length, 0);
 });
+
+test('a protocol error followed by a timeout in the same job is reported as TIMEOUT', () => {
+  const out = decideJob(
+    {
+      sensors: result(
+        'sensors',
+        'freeipmi-sensors',
+        '',
+        collectorErrors.error('COL_BMC_PROTOCOL', 'internal IPMI error'),
+      ),
+      sel: result('sel', 'freeipmi-sel', '', collectorErrors.error('COL_BMC_TIMEOUT', 'timeout')),
+    },
+    ctx(job(['SENSORS', 'SEL'])),
+  );
+  assert.equal(out.result.outcome, 'failed');
+  assert.equal(out.result.errorReason, 'TIMEOUT');
+});

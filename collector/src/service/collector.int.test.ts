@@ -303,9 +303,9 @@ describe('collector against an ipmi_sim fleet', { timeout: 300_000 }, () => {
     const hung = await eventually(() => downOf(4), { timeoutMs: 20_000, what: 'bmc4 down' });
     const auth = await eventually(() => downOf(2), { timeoutMs: 20_000, what: 'bmc2 down' });
     // ipmi_sim stopped: nothing listens on the UDP port; the client waits for its timeout.
-    assert.equal(stopped.reason, 'TIMEOUT');
-    assert.equal(hung.reason, 'TIMEOUT');
-    assert.equal(auth.reason, 'AUTH');
+    assert.equal(stopped.reason, 'TIMEOUT', `bmc3: ${stopped.message}`);
+    assert.equal(hung.reason, 'TIMEOUT', `bmc4: ${hung.message}`);
+    assert.equal(auth.reason, 'AUTH', `bmc2: ${auth.message}`);
     assert.ok(Date.now() - t0 < 20_000);
     // The others keep being polled.
     const n = of<PollCompleted>('PollCompleted', serverId(1)).length;

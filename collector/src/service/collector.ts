@@ -83,6 +83,8 @@ export interface CollectorOptions {
   readonly binDir?: string | undefined;
   readonly overrides?: readonly SeverityRule[] | undefined;
   readonly maxPendingPublishes?: number | undefined;
+  /** How long `stop` waits for rounds still being published (default 10 s). */
+  readonly stopTimeoutMs?: number | undefined;
   readonly random?: (() => number) | undefined;
   readonly now?: (() => number) | undefined;
 }
@@ -531,7 +533,18 @@ export async function startCollector(o: CollectorOptions): Promise<RunningCollec
       await consumer.stop();
       abort.abort();
       await Promise.allSettled([...rounds]);
-      await draining;
+      // With the broker away, an open transaction retries for as long as the client allows;
+      // shutdown must not wait that long. What is not committed is read again next start.
+      let limit: NodeJS.Timeout | undefined;
+      const gaveUp = await Promise.race([
+        (draining ?? Promise.resolve()).then(() => false),
+        new Promise<boolean>((r) => (limit = setTimeout(() => r(true), o.stopTimeoutMs ?? 10_000))),
+      ]);
+      clearTimeout(limit);
+      if (gaveUp) {
+        log.warn({ pending: pendingPublishes }, 'stopping with rounds not yet published');
+        return;
+      }
       await producer.close();
       log.info({ stats }, 'collector stopped');
     },

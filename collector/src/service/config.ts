@@ -51,18 +51,18 @@ export const collectorConfig = defineConfig({
     default: null,
     doc: 'YAML file of operator severity rules, tried before the built-in table (see docs/severity.md).',
   },
-  metricsPort: {
-    env: 'IPMI_COLLECTOR_METRICS_PORT',
+  httpPort: {
+    env: 'HTTP_PORT',
     type: 'int',
-    default: 9464,
+    default: 9101,
     min: 0,
-    doc: 'Port of the collector’s Prometheus `/metrics` endpoint (bound to IPMI_COLLECTOR_METRICS_HOST); 0 turns it off.',
+    doc: 'Port of the collector’s HTTP endpoint: Prometheus `/metrics` and `/health` (200 once polling runs); 0 turns it off.',
   },
-  metricsHost: {
-    env: 'IPMI_COLLECTOR_METRICS_HOST',
+  httpHost: {
+    env: 'HTTP_HOST',
     type: 'string',
     default: '127.0.0.1',
-    doc: 'Address the `/metrics` endpoint binds to; `0.0.0.0` in a container.',
+    doc: 'Address the HTTP endpoint binds to; `0.0.0.0` in a container.',
   },
 });
 

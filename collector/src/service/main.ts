@@ -59,8 +59,16 @@ export async function runCollectorProcess(
   });
   shutdown.register('kafka', () => seam.close());
 
-  if (own.metricsPort > 0) {
+  // Bound before the collector starts so a port conflict fails fast; /health turns 200 once
+  // polling runs.
+  let running = false;
+  if (own.httpPort > 0) {
     const server = createServer((req, res) => {
+      if (req.url === '/health') {
+        res.writeHead(running ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: running ? 'ok' : 'starting' }));
+        return;
+      }
       if (req.url !== '/metrics') {
         res.writeHead(404).end();
         return;
@@ -72,10 +80,10 @@ export async function runCollectorProcess(
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(own.metricsPort, own.metricsHost, resolve);
+      server.listen(own.httpPort, own.httpHost, resolve);
     });
-    shutdown.register('metrics', () => new Promise<void>((r) => server.close(() => r())));
-    logger.info({ port: own.metricsPort, host: own.metricsHost }, 'metrics endpoint listening');
+    shutdown.register('http', () => new Promise<void>((r) => server.close(() => r())));
+    logger.info({ port: own.httpPort, host: own.httpHost }, 'http endpoint listening');
   }
 
   const collector = await startCollector({
@@ -93,6 +101,7 @@ export async function runCollectorProcess(
     overrides,
   });
   shutdown.register('collector', () => collector.stop());
+  running = true;
 
   let resolveStopped: () => void = () => undefined;
   const stopped = new Promise<void>((r) => (resolveStopped = r));

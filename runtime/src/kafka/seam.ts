@@ -438,12 +438,18 @@ export async function connectSeam(options: SeamOptions): Promise<Seam> {
   }
 
   async function transactionalProducer(transactionalId: string): Promise<TransactionalProducer> {
-    const p = kafka.producer({
-      ...PRODUCER_SETTINGS,
-      transactionalId: `${prefix}${transactionalId}`,
-      transactionTimeout: 60_000,
-    });
+    const create = () =>
+      kafka.producer({
+        ...PRODUCER_SETTINGS,
+        transactionalId: `${prefix}${transactionalId}`,
+        transactionTimeout: 60_000,
+      });
+    let p = create();
     await p.connect();
+    // A transaction that could not even be aborted (broker down) leaves the client's
+    // transaction state machine stuck. A fresh producer with the same id re-initialises:
+    // the broker aborts whatever the old one left open, and the next transaction works.
+    let broken = false;
     // One transaction at a time per transactional id: Kafka allows no more, and queuing
     // here keeps callers from having to coordinate.
     let chain: Promise<unknown> = Promise.resolve();
@@ -451,6 +457,12 @@ export async function connectSeam(options: SeamOptions): Promise<Seam> {
     const handle: TransactionalProducer = {
       transaction: <R>(fn: (tx: TransactionScope) => Promise<R>): Promise<R> => {
         const run = async (): Promise<R> => {
+          if (broken) {
+            await p.disconnect().catch(() => undefined);
+            p = create();
+            await p.connect();
+            broken = false;
+          }
           const tx = await p.transaction();
           const sent: { topic: string; type: string }[] = [];
           const sendRaw = async (topic: string, events: readonly OutgoingEvent[]) => {
@@ -471,11 +483,10 @@ export async function connectSeam(options: SeamOptions): Promise<Seam> {
             for (const e of sent) metrics.produced.inc(e);
             return result;
           } catch (err) {
-            await tx
-              .abort()
-              .catch((abortErr: unknown) =>
-                logger.warn({ err: abortErr, transactionalId }, 'abort failed'),
-              );
+            await tx.abort().catch((abortErr: unknown) => {
+              broken = true;
+              logger.warn({ err: abortErr, transactionalId }, 'abort failed');
+            });
             throw err;
           }
         };
