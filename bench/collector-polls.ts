@@ -53,7 +53,7 @@ import {
   type BmcTarget,
   type SchedulerConfig,
 } from '@ipmi-monitor/collector';
-import { startFleet, type Fleet, type FleetBmc } from '@ipmi-monitor/collector/fleet';
+import { fleetTarget, startFleet, type Fleet, type FleetBmc } from '@ipmi-monitor/collector/fleet';
 // Not exported by @ipmi-monitor/collector: the drivers' argv builders, used so that the
 // baselines run exactly the product's command lines.
 import { freeipmiConfigText } from '../collector/src/drivers/credentials.js';
@@ -134,19 +134,8 @@ const LEG_NAMES: Record<Leg, string> = {
 
 const rate = (r: LegResult) => r.polls / (r.ms / 1000);
 
-function target(b: FleetBmc, sdrCacheDir: string): BmcTarget {
-  return {
-    host: b.host,
-    port: b.port,
-    username: b.username,
-    password: b.password,
-    privilege: 'ADMIN',
-    cipherSuite: 3,
-    workaroundFlags: ['opensesspriv'],
-    timeoutMs: TOOL_TIMEOUT_MS,
-    sdrCacheDir,
-  };
-}
+const target = (b: FleetBmc, sdrCacheDir: string): BmcTarget =>
+  fleetTarget(b, { timeoutMs: TOOL_TIMEOUT_MS, sdrCacheDir });
 
 // --- (a) ipmitool ----------------------------------------------------------------------------
 

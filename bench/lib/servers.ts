@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Seam } from '@ipmi-monitor/runtime';
 import { importServers, type ImportServersReport } from '@ipmi-monitor/collector';
-import type { FleetBmc } from '@ipmi-monitor/collector/fleet';
+import { fleetServersYaml, type FleetBmc } from '@ipmi-monitor/collector/fleet';
 
 /** Per kind: a duration the importer reads (`5s`, `off`) or null for the collector default. */
 export interface YamlIntervals {
@@ -22,31 +22,12 @@ export interface YamlIntervals {
 export const serverIdOf = (index: number) => `bench-bmc-${index}`;
 
 export function serversYaml(bmcs: readonly FleetBmc[], intervals: YamlIntervals): string {
-  const iv = Object.entries(intervals)
-    .filter(([, v]) => v !== null)
-    .map(([k, v]) => `    ${k}: ${v}`);
-  const lines = [
-    'defaults:',
-    '  driver: freeipmi',
-    // As servers.example.yaml configures the simulated fleet (see the comment there).
-    '  privilege: administrator',
-    '  cipherSuite: 3',
-    '  workaroundFlags: [opensesspriv]',
-    '  tags: [site:bench]',
-    ...(iv.length > 0 ? ['  intervals:', ...iv] : []),
-    'servers:',
-  ];
-  for (const b of bmcs) {
-    lines.push(
-      `  - serverId: ${serverIdOf(b.index)}`,
-      `    name: ${b.name}`,
-      `    host: ${b.host}`,
-      `    port: ${b.port}`,
-      `    username: ${JSON.stringify(b.username)}`,
-      `    password: ${JSON.stringify(b.password)}`,
-    );
-  }
-  return `${lines.join('\n')}\n`;
+  const set = Object.entries(intervals).filter((e): e is [string, string] => e[1] !== null);
+  return fleetServersYaml(bmcs, {
+    serverId: (b) => serverIdOf(b.index),
+    tags: ['site:bench'],
+    intervals: Object.fromEntries(set),
+  });
 }
 
 /**

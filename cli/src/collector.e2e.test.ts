@@ -12,7 +12,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually, testPrefix } from '@ipmi-monitor/runtime/testing';
-import { startFleet, type Fleet } from '@ipmi-monitor/collector/fleet';
+import { fleetServersYaml, startFleet, type Fleet } from '@ipmi-monitor/collector/fleet';
 
 const bin = new URL('../bin/ipmi-monitor.js', import.meta.url).pathname;
 const prefix = testPrefix();
@@ -70,15 +70,8 @@ after(async () => {
 });
 
 test('import, run the collector process, see its events with tail and its /metrics, stop it with SIGTERM', async () => {
-  const yaml = [
-    'defaults: { username: admin, privilege: administrator, cipherSuite: 3, workaroundFlags: [opensesspriv] }',
-    'servers:',
-    ...fleet.bmcs.map(
-      (b) =>
-        `  - { name: e2e-${b.index}, host: ${b.host}, port: ${b.port}, password: "${b.password}" }`,
-    ),
-  ].join('\n');
-  await writeFile(join(work, 'servers.yaml'), `${yaml}\n`, { mode: 0o600 });
+  const yaml = fleetServersYaml(fleet.bmcs, { serverId: (b) => `e2e-${b.index}` });
+  await writeFile(join(work, 'servers.yaml'), yaml, { mode: 0o600 });
   const imported = await cli(['import', join(work, 'servers.yaml')]);
   assert.equal(imported.code, 0, imported.err);
 

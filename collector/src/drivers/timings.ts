@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { startFleet } from '../fleet/index.js';
+import { fleetTarget, startFleet } from '../fleet/index.js';
 import { fanoutSel, fanoutSensors } from './fanout.js';
 import { createFreeIpmiDriver } from './freeipmi.js';
 import { createIpmitoolDriver } from './ipmitool.js';
@@ -64,17 +64,9 @@ const fleet = await startFleet({
 });
 try {
   for (const b of fleet.bmcs) await fleet.addSel(b.index, 'temp', 5);
-  const targets: BmcTarget[] = fleet.bmcs.map((b) => ({
-    host: b.host,
-    port: b.port,
-    username: b.username,
-    password: b.password,
-    privilege: 'ADMIN',
-    cipherSuite: 3,
-    workaroundFlags: ['opensesspriv'],
-    timeoutMs: 10_000,
-    sdrCacheDir: join(work, 'sdr'),
-  }));
+  const targets: BmcTarget[] = fleet.bmcs.map((b) =>
+    fleetTarget(b, { timeoutMs: 10_000, sdrCacheDir: join(work, 'sdr') }),
+  );
   const freeipmi = createFreeIpmiDriver();
   const ipmitool = createIpmitoolDriver();
   const poll = async (d: Driver, t: BmcTarget) => {

@@ -15,6 +15,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { access, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BmcTarget } from '../drivers/types.js';
 
 /** Absolute path of fleet.sh. */
 export const FLEET_SCRIPT = resolve(
@@ -427,4 +428,76 @@ export async function startFleet(options: StartFleetOptions): Promise<Fleet> {
     [Symbol.asyncDispose]: () => fleet.stopAll(),
   };
   return fleet;
+}
+
+/**
+ * Client settings every fleet BMC needs: ipmi_sim derives the RAKP session keys from the
+ * privilege of the Open Session request, which FreeIPMI's `opensesspriv` workaround accounts
+ * for, and it offers cipher suite 3 (see servers.example.yaml).
+ */
+export const FLEET_CLIENT = {
+  privilege: 'ADMIN',
+  cipherSuite: 3,
+  workaroundFlags: ['opensesspriv'],
+} as const;
+
+/** A driver target for a fleet BMC, for tools and benchmarks that call the drivers directly. */
+export function fleetTarget(
+  b: FleetBmc,
+  o: { readonly timeoutMs: number; readonly sdrCacheDir: string },
+): BmcTarget {
+  return {
+    host: b.host,
+    port: b.port,
+    username: b.username,
+    password: b.password,
+    privilege: FLEET_CLIENT.privilege,
+    cipherSuite: FLEET_CLIENT.cipherSuite,
+    workaroundFlags: [...FLEET_CLIENT.workaroundFlags],
+    timeoutMs: o.timeoutMs,
+    sdrCacheDir: o.sdrCacheDir,
+  };
+}
+
+export interface FleetYamlOptions {
+  /** Server id of a BMC; default: derived from its name by the importer. */
+  readonly serverId?: ((b: FleetBmc) => string) | undefined;
+  readonly tags?: readonly string[] | undefined;
+  /** Import durations per kind (`5s`, `off`); absent kinds use the collector default. */
+  readonly intervals?: Readonly<Partial<Record<'sensors' | 'sel' | 'power' | 'inventory', string>>>;
+  /** Extra fields of one server, e.g. `{ driver: 'ipmitool' }`. */
+  readonly extra?: ((b: FleetBmc) => Readonly<Record<string, string>>) | undefined;
+}
+
+/**
+ * A servers.yaml (the `ipmi-monitor import` format) for fleet BMCs, passwords included:
+ * write it 0600. Strings are JSON-quoted, which YAML reads as they are.
+ */
+export function fleetServersYaml(bmcs: readonly FleetBmc[], o: FleetYamlOptions = {}): string {
+  const intervals = Object.entries(o.intervals ?? {}).map(([k, v]) => `    ${k}: ${v}`);
+  const lines = [
+    'defaults:',
+    '  privilege: administrator',
+    `  cipherSuite: ${FLEET_CLIENT.cipherSuite}`,
+    `  workaroundFlags: [${FLEET_CLIENT.workaroundFlags.join(', ')}]`,
+    ...(o.tags !== undefined ? [`  tags: [${o.tags.join(', ')}]`] : []),
+    ...(intervals.length > 0 ? ['  intervals:', ...intervals] : []),
+    'servers:',
+  ];
+  for (const b of bmcs) {
+    const fields: Record<string, string | number> = {
+      ...(o.serverId !== undefined ? { serverId: o.serverId(b) } : {}),
+      name: b.name,
+      host: b.host,
+      port: b.port,
+      model: `${b.manufacturer} ${b.product}`,
+      username: b.username,
+      password: b.password,
+      ...(o.extra?.(b) ?? {}),
+    };
+    Object.entries(fields).forEach(([k, v], i) => {
+      lines.push(`${i === 0 ? '  - ' : '    '}${k}: ${JSON.stringify(v)}`);
+    });
+  }
+  return `${lines.join('\n')}\n`;
 }

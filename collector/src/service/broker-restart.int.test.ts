@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { connectSeam, type ConsumedEvent, type Seam } from '@ipmi-monitor/runtime';
 import { eventually, testLogger, testPrefix } from '@ipmi-monitor/runtime/testing';
 import type { PollCompleted, SelEntryRecorded } from '@ipmi-monitor/schemas';
-import { startFleet, type Fleet } from '../fleet/index.js';
+import { fleetServersYaml, startFleet, type Fleet } from '../fleet/index.js';
 import { generateKey } from '../credentials/key.js';
 import { CredentialStore } from '../credentials/store.js';
 import { importServers } from '../servers/handler.js';
@@ -65,15 +65,8 @@ before(async () => {
   seam = await connectSeam({ ...common, clientId: 'collector-restart' });
   watcher = await connectSeam({ ...common, clientId: 'collector-restart-watch' });
   const key = generateKey();
-  const yaml = [
-    'defaults: { username: admin, privilege: administrator, cipherSuite: 3, workaroundFlags: [opensesspriv] }',
-    'servers:',
-    ...fleet.bmcs.map(
-      (b) =>
-        `  - { serverId: r${b.index}, name: r${b.index}, host: ${b.host}, port: ${b.port}, password: "${b.password}" }`,
-    ),
-  ].join('\n');
-  await writeFile(join(work, 'servers.yaml'), `${yaml}\n`, { mode: 0o600 });
+  const yaml = fleetServersYaml(fleet.bmcs, { serverId: (b) => `r${b.index}` });
+  await writeFile(join(work, 'servers.yaml'), yaml, { mode: 0o600 });
   const credentialsFile = join(work, 'credentials.json');
   await importServers({ file: join(work, 'servers.yaml'), seam, credentialsFile, key, logger });
   await watcher.ensureTopics([...COLLECTOR_TOPICS]);

@@ -21,7 +21,7 @@ import type {
   SelEntryRecorded,
   SensorReadingRecorded,
 } from '@ipmi-monitor/schemas';
-import { startFleet, type Fleet } from '../fleet/index.js';
+import { fleetServersYaml, startFleet, type Fleet } from '../fleet/index.js';
 import { generateKey } from '../credentials/key.js';
 import type { SecretKey } from '../credentials/crypto.js';
 import { CredentialStore } from '../credentials/store.js';
@@ -110,26 +110,12 @@ before(async () => {
     logger: testLogger('collector.int'),
     topicPrefix: prefix,
   });
-  const yaml = [
-    'defaults:',
-    '  username: admin',
-    '  privilege: administrator',
-    '  cipherSuite: 3',
-    '  workaroundFlags: [opensesspriv]',
-    'servers:',
-    ...fleet.bmcs.map((b) =>
-      [
-        `  - serverId: ${serverId(b.index)}`,
-        `    name: ${b.name}`,
-        `    host: ${b.host}`,
-        `    port: ${b.port}`,
-        `    password: "${b.password}"`,
-        // One BMC through ipmitool, so both drivers are exercised end to end.
-        ...(b.index === 4 ? ['    driver: ipmitool'] : []),
-      ].join('\n'),
-    ),
-  ].join('\n');
-  await writeFile(join(work, 'servers.yaml'), `${yaml}\n`, { mode: 0o600 });
+  const yaml = fleetServersYaml(fleet.bmcs, {
+    serverId: (b) => serverId(b.index),
+    // One BMC through ipmitool, so both drivers are exercised end to end.
+    extra: (b): Record<string, string> => (b.index === 4 ? { driver: 'ipmitool' } : {}),
+  });
+  await writeFile(join(work, 'servers.yaml'), yaml, { mode: 0o600 });
   const report = await importServers({
     file: join(work, 'servers.yaml'),
     seam,
