@@ -16,6 +16,7 @@
  * is back, and nothing read before is lost or reordered.
  */
 import { execFile } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -477,7 +478,7 @@ export async function startCollector(o: CollectorOptions): Promise<RunningCollec
       } catch (err) {
         stats.publishFailures += 1;
         metrics.publishFailures.inc();
-        if (stopping && attempt >= 3) {
+        if (stopping) {
           // Not lost for good: the cursors were not committed either, so the next start
           // reads these SEL entries again. Readings of these polls are gone.
           log.error({ err, events: total }, 'giving up publishing at shutdown');
@@ -485,7 +486,9 @@ export async function startCollector(o: CollectorOptions): Promise<RunningCollec
         }
         const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
         log.warn({ err, attempt, delayMs: delay }, 'publishing polls failed; retrying');
-        await new Promise((r) => setTimeout(r, delay));
+        // Abortable, so a stop during the wait does not keep the process alive.
+        const waited = await sleep(delay, true, { signal: abort.signal }).catch(() => false);
+        if (!waited) return;
       }
     }
   };
@@ -543,7 +546,6 @@ export async function startCollector(o: CollectorOptions): Promise<RunningCollec
       clearTimeout(limit);
       if (gaveUp) {
         log.warn({ pending: pendingPublishes }, 'stopping with rounds not yet published');
-        return;
       }
       await producer.close();
       log.info({ stats }, 'collector stopped');

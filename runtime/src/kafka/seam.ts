@@ -497,7 +497,12 @@ export async function connectSeam(options: SeamOptions): Promise<Seam> {
       close: async () => {
         if (closed) return;
         closed = true;
-        await chain;
+        // A transaction stuck on an unreachable broker would hold close (and the process)
+        // forever; after a grace period the producer disconnects anyway. The broker aborts
+        // the open transaction on its timeout, or the next producer with this id fences it.
+        let grace: NodeJS.Timeout | undefined;
+        await Promise.race([chain, new Promise((r) => (grace = setTimeout(r, 5000)))]);
+        clearTimeout(grace);
         await p.disconnect();
       },
     };
