@@ -1,0 +1,352 @@
+/**
+ * What an input event says about alert conditions. Pure: event → observations, one per
+ * condition the event speaks about. An observation is either "this condition is present now"
+ * or "this condition is gone"; what that does to alerts (dedupe, hysteresis, inhibition,
+ * flapping) is model.ts's business, so these rules stay a readable table of IPMI meaning.
+ *
+ * Silence is a rule too: a reading with state UNKNOWN or DISABLED (sensor not readable, entity
+ * absent) neither raises nor clears, because "we could not see" is not "it is fine".
+ */
+import type {
+  AlertResolutionReason,
+  AnyEvent,
+  BmcReachabilityChanged,
+  ChassisPowerObserved,
+  ComponentType,
+  SelEntryRecorded,
+  SensorReadingRecorded,
+  SensorType,
+  Severity,
+  ThresholdName,
+} from '@ipmi-monitor/schemas';
+
+/** Severities that open alerts; INFO never does and UNKNOWN is unreadable. */
+export type AlertSeverity = Extract<Severity, 'WARNING' | 'CRITICAL'>;
+
+/** The parts of an alert fingerprint (serverId, componentType, component, condition). */
+export interface ConditionKey {
+  readonly serverId: string;
+  readonly componentType: ComponentType;
+  readonly component: string;
+  readonly condition: string;
+}
+
+export interface ConditionPresent {
+  readonly kind: 'present';
+  readonly key: ConditionKey;
+  readonly severity: AlertSeverity;
+  readonly summary: string;
+  readonly sensorId: string | null;
+  readonly sensorType: SensorType | null;
+  readonly value: number | null;
+  readonly threshold: number | null;
+  readonly unit: string | null;
+  /** SEL event offset that asserted it, so only the matching deassertion clears it. */
+  readonly selOffset: number | null;
+  readonly eventId: string;
+  readonly occurredAt: number;
+}
+
+export interface ConditionClear {
+  readonly kind: 'clear';
+  readonly serverId: string;
+  readonly componentType: ComponentType;
+  readonly component: string;
+  /** Conditions of that component this clears; every condition of it when null. */
+  readonly conditions: readonly string[] | null;
+  /** A deassertion clears only what its own offset asserted; null matches any offset. */
+  readonly selOffset: number | null;
+  readonly reason: AlertResolutionReason;
+  readonly eventId: string;
+  readonly occurredAt: number;
+}
+
+export type Observation = ConditionPresent | ConditionClear;
+
+export const SENSOR_THRESHOLD = 'SENSOR_THRESHOLD';
+export const SENSOR_STATE = 'SENSOR_STATE';
+export const BMC_UNREACHABLE = 'BMC_UNREACHABLE';
+
+function isAlertSeverity(s: string | null): s is AlertSeverity {
+  return s === 'WARNING' || s === 'CRITICAL';
+}
+
+const THRESHOLD_FIELD = {
+  LNR: 'lnr',
+  LCR: 'lcr',
+  LNC: 'lnc',
+  UNC: 'unc',
+  UCR: 'ucr',
+  UNR: 'unr',
+} as const satisfies Partial<Record<ThresholdName, string>>;
+
+function crossedValue(r: SensorReadingRecorded): number | null {
+  const t = r.crossedThreshold;
+  if (t === null || t === 'UNKNOWN' || r.thresholds === null) return null;
+  return r.thresholds[THRESHOLD_FIELD[t]];
+}
+
+function withUnit(v: number, unit: string | null): string {
+  return unit === null ? String(v) : `${v} ${unit}`;
+}
+
+function readingObservations(r: SensorReadingRecorded): Observation[] {
+  if (r.state === 'OK') {
+    return [
+      {
+        kind: 'clear',
+        serverId: r.serverId,
+        componentType: 'SENSOR',
+        component: r.sensorId,
+        conditions: [SENSOR_THRESHOLD, SENSOR_STATE],
+        selOffset: null,
+        reason: 'CONDITION_CLEARED',
+        eventId: r.eventId,
+        occurredAt: r.occurredAt,
+      },
+    ];
+  }
+  if (!isAlertSeverity(r.state)) return [];
+  // One fingerprint per sensor whatever threshold is crossed: UNC → UCR is the same problem
+  // getting worse (an escalation), not a second alert.
+  const threshold = r.readingKind === 'THRESHOLD';
+  const limit = threshold ? crossedValue(r) : null;
+  let summary: string;
+  if (threshold) {
+    const reading =
+      r.value === null ? r.sensorName : `${r.sensorName} ${withUnit(r.value, r.unit)}`;
+    const t = r.crossedThreshold;
+    summary =
+      t === null || t === 'UNKNOWN'
+        ? `${reading} ${r.state.toLowerCase()}`
+        : `${reading} ${t.startsWith('U') ? 'above' : 'below'} ${t}${limit === null ? '' : ` ${withUnit(limit, r.unit)}`}`;
+  } else {
+    const states = r.discreteStates.join(', ');
+    summary =
+      states === '' ? `${r.sensorName} ${r.state.toLowerCase()}` : `${r.sensorName}: ${states}`;
+  }
+  return [
+    {
+      kind: 'present',
+      key: {
+        serverId: r.serverId,
+        componentType: 'SENSOR',
+        component: r.sensorId,
+        condition: threshold ? SENSOR_THRESHOLD : SENSOR_STATE,
+      },
+      severity: r.state,
+      summary,
+      sensorId: r.sensorId,
+      sensorType: r.sensorType,
+      value: r.value,
+      threshold: limit,
+      unit: r.unit,
+      selOffset: null,
+      eventId: r.eventId,
+      occurredAt: r.occurredAt,
+    },
+  ];
+}
+
+/**
+ * Condition code of a SEL entry from its sensor type. Memory and power-supply offsets are
+ * told apart where the difference changes what an operator does (IPMI v2.0 table 42-3: memory
+ * 00h correctable ECC vs 01h uncorrectable; power supply 01h failure vs 03h AC lost).
+ */
+export function selCondition(e: Pick<SelEntryRecorded, 'sensorType' | 'eventOffset'>): string {
+  switch (e.sensorType) {
+    case 'MEMORY':
+      if (e.eventOffset === 1) return 'SEL_MEMORY_UNCORRECTABLE_ECC';
+      return 'SEL_MEMORY_ECC';
+    case 'POWER_SUPPLY':
+      if (e.eventOffset === 1) return 'SEL_PSU_FAILURE';
+      if (e.eventOffset === 3) return 'SEL_PSU_AC_LOST';
+      return 'SEL_PSU';
+    case 'FAN':
+    case 'COOLING_DEVICE':
+      return 'SEL_FAN';
+    case 'TEMPERATURE':
+      return 'SEL_TEMPERATURE';
+    case 'PROCESSOR':
+      return 'SEL_PROCESSOR';
+    default:
+      return `SEL_${e.sensorType}`;
+  }
+}
+
+/** The component of a SEL entry: its sensor (a DIMM, a PSU), by the most stable name known. */
+function selComponent(e: SelEntryRecorded): string {
+  return e.sensorId ?? e.sensorName ?? `${e.sensorType}#${e.sensorNumber ?? '?'}`;
+}
+
+function selObservations(e: SelEntryRecorded): Observation[] {
+  if (e.eventDirection === 'DEASSERTION') {
+    return [
+      {
+        kind: 'clear',
+        serverId: e.serverId,
+        componentType: 'SEL',
+        component: selComponent(e),
+        conditions: [selCondition(e)],
+        selOffset: e.eventOffset,
+        reason: 'DEASSERTED',
+        eventId: e.eventId,
+        occurredAt: e.occurredAt,
+      },
+    ];
+  }
+  if (e.eventDirection !== 'ASSERTION' || !isAlertSeverity(e.severity)) return [];
+  const name = e.sensorName ?? selComponent(e);
+  return [
+    {
+      kind: 'present',
+      key: {
+        serverId: e.serverId,
+        componentType: 'SEL',
+        component: selComponent(e),
+        condition: selCondition(e),
+      },
+      severity: e.severity,
+      summary: `${name}: ${e.description ?? 'event asserted'}`,
+      sensorId: e.sensorId,
+      sensorType: e.sensorType,
+      value: null,
+      threshold: null,
+      unit: null,
+      selOffset: e.eventOffset,
+      eventId: e.eventId,
+      occurredAt: e.occurredAt,
+    },
+  ];
+}
+
+function bmcObservations(e: BmcReachabilityChanged): Observation[] {
+  if (e.reachable) {
+    return [
+      {
+        kind: 'clear',
+        serverId: e.serverId,
+        componentType: 'BMC',
+        component: 'bmc',
+        conditions: [BMC_UNREACHABLE],
+        selOffset: null,
+        reason: 'CONDITION_CLEARED',
+        eventId: e.eventId,
+        occurredAt: e.occurredAt,
+      },
+    ];
+  }
+  const why = [e.reason, e.message].filter((s) => s !== null).join(': ');
+  return [
+    {
+      kind: 'present',
+      key: {
+        serverId: e.serverId,
+        componentType: 'BMC',
+        component: 'bmc',
+        condition: BMC_UNREACHABLE,
+      },
+      severity: 'CRITICAL',
+      summary: `BMC unreachable${why === '' ? '' : ` (${why})`}`,
+      sensorId: null,
+      sensorType: null,
+      value: null,
+      threshold: null,
+      unit: null,
+      selOffset: null,
+      eventId: e.eventId,
+      occurredAt: e.occurredAt,
+    },
+  ];
+}
+
+/** Chassis status bits that are faults, with the severity and wording of each. */
+const CHASSIS_FAULTS = [
+  {
+    field: 'powerFault',
+    condition: 'CHASSIS_POWER_FAULT',
+    severity: 'CRITICAL',
+    text: 'Main power fault',
+  },
+  {
+    field: 'powerOverload',
+    condition: 'CHASSIS_POWER_OVERLOAD',
+    severity: 'CRITICAL',
+    text: 'Power overload shutdown',
+  },
+  {
+    field: 'coolingFault',
+    condition: 'CHASSIS_COOLING_FAULT',
+    severity: 'CRITICAL',
+    text: 'Cooling/fan fault',
+  },
+  {
+    field: 'driveFault',
+    condition: 'CHASSIS_DRIVE_FAULT',
+    severity: 'WARNING',
+    text: 'Drive fault',
+  },
+] as const satisfies readonly {
+  field: keyof ChassisPowerObserved;
+  condition: string;
+  severity: AlertSeverity;
+  text: string;
+}[];
+
+function chassisObservations(e: ChassisPowerObserved): Observation[] {
+  const out: Observation[] = [];
+  for (const f of CHASSIS_FAULTS) {
+    const bit = e[f.field];
+    if (bit === null) continue; // not read: say nothing
+    if (bit) {
+      out.push({
+        kind: 'present',
+        key: {
+          serverId: e.serverId,
+          componentType: 'POWER',
+          component: 'chassis',
+          condition: f.condition,
+        },
+        severity: f.severity,
+        summary: f.text,
+        sensorId: null,
+        sensorType: null,
+        value: null,
+        threshold: null,
+        unit: null,
+        selOffset: null,
+        eventId: e.eventId,
+        occurredAt: e.occurredAt,
+      });
+    } else {
+      out.push({
+        kind: 'clear',
+        serverId: e.serverId,
+        componentType: 'POWER',
+        component: 'chassis',
+        conditions: [f.condition],
+        selOffset: null,
+        reason: 'CONDITION_CLEARED',
+        eventId: e.eventId,
+        occurredAt: e.occurredAt,
+      });
+    }
+  }
+  return out;
+}
+
+/** Observations of one input event; events that say nothing about conditions yield none. */
+export function observe(event: AnyEvent): readonly Observation[] {
+  switch (event.type) {
+    case 'SensorReadingRecorded':
+      return readingObservations(event.value);
+    case 'SelEntryRecorded':
+      return selObservations(event.value);
+    case 'BmcReachabilityChanged':
+      return bmcObservations(event.value);
+    case 'ChassisPowerObserved':
+      return chassisObservations(event.value);
+    default:
+      return [];
+  }
+}
