@@ -35,7 +35,6 @@
  * Prints figures; asserts nothing.
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,7 +52,8 @@ import {
   type BmcTarget,
   type SchedulerConfig,
 } from '@ipmi-monitor/collector';
-import { fleetTarget, startFleet, type Fleet, type FleetBmc } from '@ipmi-monitor/collector/fleet';
+import { fleetTarget, type Fleet, type FleetBmc } from '@ipmi-monitor/collector/fleet';
+import { startBenchFleet } from './lib/fleet.js';
 // Not exported by @ipmi-monitor/collector: the drivers' argv builders, used so that the
 // baselines run exactly the product's command lines.
 import { freeipmiConfigText } from '../collector/src/drivers/credentials.js';
@@ -391,13 +391,7 @@ let fleet: Fleet | undefined;
 let seam: Seam | undefined;
 try {
   const t0 = performance.now();
-  fleet = await startFleet({
-    count: N,
-    home: join(work, 'fleet'),
-    basePort: 36000,
-    consoleBase: 37000,
-    password: `b${randomBytes(6).toString('hex')}`,
-  });
+  fleet = await startBenchFleet(N, work);
   const f = fleet;
   if (SEL_ENTRIES > 0) {
     let k = 0;

@@ -29,7 +29,6 @@
  *
  * Prints figures; asserts nothing.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +44,8 @@ import {
   startCollector,
   type RunningCollector,
 } from '@ipmi-monitor/collector';
-import { startFleet, type Fleet } from '@ipmi-monitor/collector/fleet';
+import type { Fleet } from '@ipmi-monitor/collector/fleet';
+import { startBenchFleet } from './lib/fleet.js';
 import { benchLogger } from './lib/log.js';
 import { importFleet, serverIdOf, type YamlIntervals } from './lib/servers.js';
 import { fix, fmt, median, percentile, sleep } from './lib/stats.js';
@@ -145,13 +145,7 @@ let seam: Seam | undefined;
 let collector: RunningCollector | undefined;
 let consumer: { stop(): Promise<void> } | undefined;
 try {
-  fleet = await startFleet({
-    count: N,
-    home: join(work, 'fleet'),
-    basePort: 36000,
-    consoleBase: 37000,
-    password: `b${randomBytes(6).toString('hex')}`,
-  });
+  fleet = await startBenchFleet(N, work);
   const f = fleet;
   const env = stackEnv();
   seam = await connectSeam({

@@ -74,7 +74,9 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
         const { runCollectorProcess } = await import('@ipmi-monitor/collector');
         const { stopped } = await runCollectorProcess();
         await stopped;
-        return 0;
+        // A service ends when its graceful stop is done, even if a client library still
+        // holds a timer (a retry towards a broker that went away).
+        return process.exit(0);
       }
       default:
         io.stderr(`unknown command "${command}"\n${USAGE}`);

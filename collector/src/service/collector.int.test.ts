@@ -252,6 +252,32 @@ describe('collector against an ipmi_sim fleet', { timeout: 300_000 }, () => {
     );
   });
 
+  test('a SEL filled to overflow is reported once as SelOverflowDetected, its entries all published', async () => {
+    const id = serverId(3);
+    const before = of<SelEntryRecorded>('SelEntryRecorded', id).length;
+    const added = await fleet.fillSel(3);
+    const overflow = await eventually(() => of('SelOverflowDetected', id)[0], {
+      timeoutMs: 30_000,
+      what: 'SelOverflowDetected',
+    });
+    assert.ok(overflow);
+    await eventually(
+      () =>
+        of<SelEntryRecorded>('SelEntryRecorded', id).length >= before + added ? true : undefined,
+      { timeoutMs: 30_000, what: `the ${added} entries that filled the SEL` },
+    );
+    // More SEL polls of the full SEL: the overflow is not reported again.
+    const polls = of<PollCompleted>('PollCompleted', id).filter((p) => p.kind === 'SEL').length;
+    await eventually(
+      () =>
+        of<PollCompleted>('PollCompleted', id).filter((p) => p.kind === 'SEL').length >= polls + 3
+          ? true
+          : undefined,
+      { timeoutMs: 30_000, what: 'more SEL polls' },
+    );
+    assert.equal(of('SelOverflowDetected', id).length, 1);
+  });
+
   test('after a collector restart no SEL entry is published twice, and one added meanwhile arrives', async () => {
     await stop();
     const id = serverId(2);

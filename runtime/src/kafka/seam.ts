@@ -441,6 +441,11 @@ export async function connectSeam(options: SeamOptions): Promise<Seam> {
     const create = () =>
       kafka.producer({
         ...PRODUCER_SETTINGS,
+        // Finite, unlike the plain producer: a transaction that cannot finish must fail back
+        // to the caller, who aborts and retries it whole (recreating the producer when even
+        // the abort fails). Unbounded client retries left a transaction pending forever after
+        // a broker restart, and its timers kept a stopped process alive.
+        retry: { retries: 6, initialRetryTime: 200, maxRetryTime: 5_000 },
         transactionalId: `${prefix}${transactionalId}`,
         transactionTimeout: 60_000,
       });

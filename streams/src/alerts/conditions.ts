@@ -31,16 +31,28 @@ export interface ConditionKey {
   readonly condition: string;
 }
 
-export interface ConditionPresent {
-  readonly kind: 'present';
-  readonly key: ConditionKey;
-  readonly severity: AlertSeverity;
-  readonly summary: string;
+/** What an alert says about the sensor behind it (all null for BMC and chassis alerts). */
+export interface SensorDetails {
   readonly sensorId: string | null;
   readonly sensorType: SensorType | null;
   readonly value: number | null;
   readonly threshold: number | null;
   readonly unit: string | null;
+}
+
+export const NO_SENSOR: SensorDetails = {
+  sensorId: null,
+  sensorType: null,
+  value: null,
+  threshold: null,
+  unit: null,
+};
+
+export interface ConditionPresent extends SensorDetails {
+  readonly kind: 'present';
+  readonly key: ConditionKey;
+  readonly severity: AlertSeverity;
+  readonly summary: string;
   /** SEL event offset that asserted it, so only the matching deassertion clears it. */
   readonly selOffset: number | null;
   readonly eventId: string;
@@ -248,11 +260,7 @@ function bmcObservations(e: BmcReachabilityChanged): Observation[] {
       },
       severity: 'CRITICAL',
       summary: `BMC unreachable${why === '' ? '' : ` (${why})`}`,
-      sensorId: null,
-      sensorType: null,
-      value: null,
-      threshold: null,
-      unit: null,
+      ...NO_SENSOR,
       selOffset: null,
       eventId: e.eventId,
       occurredAt: e.occurredAt,
@@ -309,11 +317,7 @@ function chassisObservations(e: ChassisPowerObserved): Observation[] {
         },
         severity: f.severity,
         summary: f.text,
-        sensorId: null,
-        sensorType: null,
-        value: null,
-        threshold: null,
-        unit: null,
+        ...NO_SENSOR,
         selOffset: null,
         eventId: e.eventId,
         occurredAt: e.occurredAt,

@@ -40,6 +40,7 @@ import {
   type ConditionClear,
   type ConditionKey,
   type ConditionPresent,
+  type SensorDetails,
 } from './conditions.js';
 
 export interface AlertConfig {
@@ -76,7 +77,7 @@ export interface PendingClear {
   readonly reason: AlertResolutionReason;
 }
 
-export interface OpenAlert {
+export interface OpenAlert extends SensorDetails {
   readonly alertId: string;
   readonly fingerprint: string;
   readonly key: ConditionKey;
@@ -84,11 +85,6 @@ export interface OpenAlert {
   readonly revision: number;
   readonly severity: AlertSeverity;
   readonly summary: string;
-  readonly sensorId: string | null;
-  readonly sensorType: SensorType | null;
-  readonly value: number | null;
-  readonly threshold: number | null;
-  readonly unit: string | null;
   readonly occurrences: number;
   readonly firstSeenAt: number;
   readonly lastSeenAt: number;
