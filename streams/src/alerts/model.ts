@@ -315,19 +315,48 @@ function settle(w: Work, now: number, cfg: AlertConfig, ctx: AlertContext) {
     const needed = a.key.componentType === 'SENSOR' ? cfg.clearAfter : 1;
     if (c.streak < needed) continue;
     if (a.flapping && now - c.since < cfg.flapHoldMs) continue;
-    const revision = a.revision + 1;
-    const value: AlertResolved = {
-      ...body(a, revision, now, ctx),
-      resolutionReason: c.reason,
-      resolvingEventId: c.eventId,
-      resolvedBy: null,
-    };
-    w.out.push({ type: 'AlertResolved', value });
-    delete w.open[a.fingerprint];
-    w.history[a.fingerprint] = {
-      lastResolvedAt: now,
-      reraisedAt: w.history[a.fingerprint]?.reraisedAt ?? [],
-    };
+    resolve(w, a, c.reason, c.eventId, now, ctx);
+  }
+}
+
+function resolve(
+  w: Work,
+  a: OpenAlert,
+  reason: AlertResolutionReason,
+  eventId: string | null,
+  now: number,
+  ctx: AlertContext,
+) {
+  const value: AlertResolved = {
+    ...body(a, a.revision + 1, now, ctx),
+    resolutionReason: reason,
+    resolvingEventId: eventId,
+    resolvedBy: null,
+  };
+  w.out.push({ type: 'AlertResolved', value });
+  delete w.open[a.fingerprint];
+  w.history[a.fingerprint] = {
+    lastResolvedAt: now,
+    reraisedAt: w.history[a.fingerprint]?.reraisedAt ?? [],
+  };
+}
+
+/**
+ * Facts that end alerts outright, without hysteresis or flapping hold: a cleared SEL ends
+ * the SEL alerts (the entries behind them are gone; a fault still present asserts again and
+ * opens a new alert), and a removed server ends all of its alerts.
+ */
+function terminal(w: Work, event: AnyEvent, ctx: AlertContext) {
+  if (event.type === 'SelCleared') {
+    for (const a of Object.values(w.open)) {
+      if (a.key.componentType === 'SEL') {
+        resolve(w, a, 'SEL_CLEARED', event.value.eventId, event.value.occurredAt, ctx);
+      }
+    }
+  } else if (event.type === 'ServerRemoved') {
+    for (const a of Object.values(w.open)) {
+      resolve(w, a, 'SERVER_REMOVED', event.value.eventId, event.value.occurredAt, ctx);
+    }
   }
 }
 
@@ -374,6 +403,7 @@ export function decideAlerts(
     }
   }
   const now = 'occurredAt' in event.value ? event.value.occurredAt : 0;
+  terminal(w, event, ctx);
   settle(w, now, cfg, ctx);
   prune(w, now, cfg);
   return { state: { ...facts, open: w.open, history: w.history }, out: w.out };

@@ -412,3 +412,48 @@ test('events of two servers do not interact', () => {
   assert.equal(Object.keys(states.get(SERVER)?.open ?? {}).length, 2);
   assert.notEqual(out[0]?.value.fingerprint, out[2]?.value.fingerprint);
 });
+
+test('a SEL clear resolves the open SEL alerts at once (SEL_CLEARED) and leaves sensor alerts open', () => {
+  const cleared = {
+    type: 'SelCleared' as const,
+    value: {
+      ...sampleEvents.SelCleared,
+      serverId: SERVER,
+      eventId: 'clr-1',
+      occurredAt: T0 + 5 * MIN,
+    },
+  };
+  const { out, state } = run([sel(T0, ecc), critical(T0 + MIN), cleared]);
+  const resolved = out.filter((e) => e.type === 'AlertResolved');
+  assert.equal(resolved.length, 1);
+  assert.equal(
+    resolved[0]?.type === 'AlertResolved' && resolved[0].value.resolutionReason,
+    'SEL_CLEARED',
+  );
+  assert.equal(
+    resolved[0]?.type === 'AlertResolved' && resolved[0].value.resolvingEventId,
+    'clr-1',
+  );
+  assert.deepEqual(
+    Object.values(state.open).map((a) => a.key.componentType),
+    ['SENSOR'],
+  );
+});
+
+test('a removed server has all its open alerts resolved (SERVER_REMOVED)', () => {
+  const removed = {
+    type: 'ServerRemoved' as const,
+    value: {
+      ...sampleEvents.ServerRemoved,
+      serverId: SERVER,
+      eventId: 'rm-1',
+      occurredAt: T0 + 5 * MIN,
+    },
+  };
+  const { out, state } = run([sel(T0, ecc), critical(T0 + MIN), removed]);
+  const reasons = out.flatMap((e) =>
+    e.type === 'AlertResolved' ? [e.value.resolutionReason] : [],
+  );
+  assert.deepEqual(reasons, ['SERVER_REMOVED', 'SERVER_REMOVED']);
+  assert.equal(Object.keys(state.open).length, 0);
+});
