@@ -43,8 +43,12 @@ export function sensorIdOf(name: string, number: number | null): string {
   return number === null ? name : `${name}#0x${number.toString(16).padStart(2, '0')}`;
 }
 
-function hashId(...parts: string[]): string {
-  return createHash('sha256').update(parts.join('\u001f')).digest('hex').slice(0, 32);
+/** The collector's deterministic event ids: a hash of the parts (null kept distinct from ''). */
+export function hashId(...parts: readonly (string | number | null)[]): string {
+  return createHash('sha256')
+    .update(parts.map((p) => (p === null ? '\u0000' : String(p))).join('\u001f'))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** Reads an ISO timestamp printed without a zone as UTC (see the module comment). */

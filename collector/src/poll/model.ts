@@ -6,7 +6,6 @@
  * A job reads several kinds over one BMC session (see schedule/model.ts); each kind gets its
  * own PollCompleted, so a consumer can tell "sensors fine, DCMI unsupported" from "BMC down".
  */
-import { createHash } from 'node:crypto';
 import {
   parseDetailed,
   type ParseIssue,
@@ -35,8 +34,8 @@ import type {
   SensorReadingRecorded,
 } from '@ipmi-monitor/schemas';
 import type { DriverCommand, DriverResult } from '../drivers/types.js';
-import { toReadingEvent, toSelEvent, wallClockAsUtc } from '../events/model.js';
-import { decideSel, entryKey, selEventId, type SelCursor, type SelInfo } from '../sel/model.js';
+import { hashId, toReadingEvent, toSelEvent, wallClockAsUtc } from '../events/model.js';
+import { decideSel, isClearEntry, selEventId, type SelCursor, type SelInfo } from '../sel/model.js';
 import type { JobResult, PollJob } from '../schedule/model.js';
 
 /** What the tools printed for one job, by command (absent: not run). */
@@ -153,13 +152,12 @@ export function selFollowUp(
   const cursor = held !== null && held.bmc === bmc ? held.cursor : null;
   const clockStale = clock === null || now - clock.measuredAt > CLOCK_MAX_AGE_MS;
   if (cursor === null) return { info: true, clock: clockStale, full: false };
-  const keys = new Set(parsed.records.map(entryKey));
-  const found = cursor.tail.some((k) => keys.has(k));
-  const lost = cursor.tail.length > 0 && !found;
-  const fresh = decideSel(cursor, parsed.records, null).fresh.length > 0;
+  const d = decideSel(cursor, parsed.records, null);
+  const lost = d.cleared !== null;
+  const something = lost || d.fresh.length > 0;
   return {
-    info: lost || fresh,
-    clock: (lost || fresh) && clockStale,
+    info: something,
+    clock: something && clockStale,
     // A range read starts at the last record id; after a clear the new ids may all be lower.
     full: lost && read.args.some((a) => a.startsWith('--display-range')),
   };
@@ -179,13 +177,6 @@ function parseSelRead(r: DriverResult) {
     parsedSel.set(r, parsed);
   }
   return parsed;
-}
-
-export function hashId(...parts: readonly (string | number | null)[]): string {
-  return createHash('sha256')
-    .update(parts.map((p) => (p === null ? '\u0000' : String(p))).join('\u001f'))
-    .digest('hex')
-    .slice(0, 32);
 }
 
 interface KindTally {
@@ -325,7 +316,7 @@ export function decideJob(reads: JobReads, ctx: JobContext): JobOutcome {
       const decision = decideSel(held, entries, info?.info ?? null);
       const base = envelope('SEL');
       if (decision.cleared !== null) {
-        const clearEntry = entries.find((e) => /log area reset\/cleared/i.test(e.event));
+        const clearEntry = entries.find(isClearEntry);
         events.sel.push({
           type: 'SelCleared',
           value: {

@@ -90,7 +90,7 @@ export function selEventId(serverId: string, e: SelEntryFacts): string {
 }
 
 /** Offset 02h of the Event Logging Disabled sensor type (0x10): "Log area reset/cleared". */
-function isClearEntry(e: SelEntryFacts): boolean {
+export function isClearEntry(e: SelEntryFacts): boolean {
   return /log area reset\/cleared/i.test(e.event);
 }
 

@@ -511,11 +511,12 @@ export async function startCollector(o: CollectorOptions): Promise<RunningCollec
       const { registry: next, change } = applyServerEvent(registry, msg.event);
       registry = next;
       if (change.kind === 'ignored') return Promise.resolve();
+      // A cursor names its BMC, so a moved server starts a fresh SEL by itself; the clock
+      // offset does not, and belongs to the old BMC.
       if (
         change.kind === 'changed' &&
         change.changedFields.some((f) => f === 'host' || f === 'port')
       ) {
-        cursors.delete(change.serverId);
         clocks.delete(change.serverId);
       }
       applyServers();
