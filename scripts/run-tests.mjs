@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { clearTimeout, setTimeout } from 'node:timers';
 
 const layer = process.argv[2];
 const filters = process.argv.slice(3);
@@ -70,17 +71,50 @@ const args = [
   '--test',
   `--test-timeout=${timeout}`,
   `--test-concurrency=${concurrency}`,
+  // A test file whose tests are all done but which still holds a handle (a socket, a timer
+  // from a client library) would otherwise keep the run waiting forever.
+  '--test-force-exit',
   '--test-reporter=spec',
   ...files,
 ];
 console.log(`${layer}: ${files.length} file(s)`);
-const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+// The whole layer has a budget too, so CI always ends with a verdict instead of being cut
+// off at its own limit: past it, every test process is killed and the layer counts as failed.
+const budgetMs = { unit: 10, int: 35, e2e: 20 }[layer] * 60_000;
+const child = spawn(process.execPath, args, {
+  cwd: root,
+  stdio: ['ignore', 'pipe', 'inherit'],
+  detached: true,
+});
+let overBudget = false;
+const watchdog = setTimeout(() => {
+  overBudget = true;
+  console.error(
+    `${layer}: still running after ${budgetMs / 60_000} min; killing the test processes`,
+  );
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}, budgetMs);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    process.exit(130);
+  });
+}
 let tail = '';
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
   tail = (tail + chunk.toString()).slice(-4000);
 });
 child.on('close', (code) => {
+  clearTimeout(watchdog);
   const count = (name) => Number(new RegExp(`ℹ ${name} (\\d+)`).exec(tail)?.[1] ?? 0);
   const summary = {
     pass: count('pass'),
@@ -91,6 +125,7 @@ child.on('close', (code) => {
   };
   // A crash before the summary must not read as success.
   if (code !== 0 && summary.fail === 0) summary.fail = 1;
+  if (overBudget) summary.fail = Math.max(summary.fail, 1);
   writeFileSync(join(resultsDir, `${layer}.json`), JSON.stringify(summary));
   process.exit(code ?? 1);
 });
