@@ -33,7 +33,7 @@ export default tseslint.config(
           paths: [
             {
               name: 'kafkajs',
-              message: 'Only runtime/src/kafka/seam.ts talks to kafkajs: use connectSeam().',
+              message: 'Only the seam (runtime/src/kafka/seam.ts, processor.ts) talks to kafkajs: use connectSeam().',
             },
           ],
           patterns: [
@@ -61,7 +61,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['runtime/src/kafka/seam.ts'],
+    files: ['runtime/src/kafka/seam.ts', 'runtime/src/kafka/processor.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
   {

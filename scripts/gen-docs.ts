@@ -21,6 +21,7 @@ import {
   credentialsConfig,
   scheduleConfig,
 } from '@ipmi-monitor/collector';
+import { streamsConfig } from '@ipmi-monitor/streams';
 
 const repo = new URL('../', import.meta.url).pathname;
 const check = process.argv.includes('--check');
@@ -88,6 +89,10 @@ function configDoc(): string {
     '## Collector: BMC credentials (encrypted at rest)',
     '',
     describeConfig(credentialsConfig),
+    '',
+    '## Stream processors',
+    '',
+    describeConfig(streamsConfig),
     '',
   ].join('\n');
 }

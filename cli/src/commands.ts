@@ -27,6 +27,8 @@ commands:
                      print the events of topics (default: readings, sel, polls) as JSON lines
   collector          run the collector: poll every configured BMC and publish to Kafka
                      (configured by environment variables: docs/configuration.md)
+  streams            run a stream processor: alerts from readings, SEL and polls, exactly
+                     once; run several to share the partitions
   --version          print the version
   help               this text
 `;
@@ -77,6 +79,11 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
         // A service ends when its graceful stop is done, even if a client library still
         // holds a timer (a retry towards a broker that went away).
         return process.exit(0);
+      }
+      case 'streams': {
+        const { runStreamsProcess } = await import('@ipmi-monitor/streams');
+        const { stopped } = await runStreamsProcess();
+        return process.exit(await stopped);
       }
       default:
         io.stderr(`unknown command "${command}"\n${USAGE}`);

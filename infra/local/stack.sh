@@ -418,6 +418,9 @@ num.partitions=1
 auto.create.topics.enable=false
 # Consumers join at once instead of waiting 3s for more members.
 group.initial.rebalance.delay.ms=0
+# A killed consumer holds its partitions until its session times out; the crash tests of
+# the stream processors run short sessions (2 s), which the default floor (6 s) refuses.
+group.min.session.timeout.ms=1000
 
 # Sized for 2 cores.
 num.network.threads=2

@@ -104,6 +104,10 @@ export const runtimeErrors = defineErrorCatalog('RT_', {
     retriable: false,
     doc: 'A consumer handler failed with an error that is not retriable; the message goes to the DLQ.',
   },
+  RT_KAFKA_FENCED: {
+    retriable: false,
+    doc: 'A stream processor task was fenced: another instance took over its partition (a rebalance this instance missed, e.g. after a long pause). The instance stops and must be restarted; nothing it had not committed is lost.',
+  },
   RT_SHUTDOWN_TIMEOUT: {
     retriable: false,
     doc: 'A resource did not close within the shutdown deadline; the process exits anyway.',

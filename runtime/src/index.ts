@@ -18,4 +18,9 @@ export {
   type TypedConsumed,
   type TypedProducer,
 } from './kafka/seam.js';
+export type {
+  StreamProcessorHandle,
+  StreamProcessorOptions,
+  TaskContext,
+} from './kafka/processor.js';
 export { frame, readFrame, SchemaCodec, type DecodedRecord } from './kafka/codec.js';

@@ -131,6 +131,17 @@ export const sampleEvents: { readonly [R in RecordName]: RecordTypes[R] } = {
     overflowFlag: true,
   },
 
+  StateEntrySaved: {
+    eventId: 'state-5e1c0a7f3b9d2e4c6a8f0b1d3e5c7a9f',
+    serverId,
+    occurredAt: at('2025-03-14T09:13:01.875Z'),
+    observedAt: at('2025-03-14T09:13:02.120Z'),
+    source: 'streams@mon-1',
+    store: 'alerts',
+    key: `alerts/${serverId}`,
+    json: '{"v":1,"open":{}}',
+  },
+
   SelCursorSaved: {
     eventId: 'selcur-0b2d4f6a8c1e3a5c7e9b1d3f5a7c9e0b',
     serverId,

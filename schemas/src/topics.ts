@@ -100,6 +100,14 @@ export const topics = {
     key: 'serverId',
     doc: 'Internal state of the collector: the SEL cursor of each server, written in the same transaction as the SEL events it covers. Compacted: the latest cursor per server is kept. Not part of the public contract; integrations should not depend on it.',
   },
+  'ipmi.streamstate.v1': {
+    records: ['StateEntrySaved'],
+    partitions: DEFAULT_PARTITIONS,
+    cleanupPolicy: 'compact',
+    retentionMs: null,
+    key: 'serverId',
+    doc: 'Internal state of the stream processors (open alerts, trend buckets, counters), one entry per key, written in the same transaction as the events and input offsets it goes with; a processor taking over a partition restores from it. Entries are keyed by their own key and placed on the partition of their server explicitly. Compacted. Not part of the public contract; integrations should not depend on it.',
+  },
 } as const satisfies Record<string, TopicSpec>;
 
 export type TopicName = keyof typeof topics;

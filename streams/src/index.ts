@@ -1,7 +1,18 @@
 /**
- * @ipmi-monitor/streams: the stream processors. So far the pure alert lifecycle
- * (alerts/conditions.ts: input event → observations; alerts/model.ts: observations → alert
- * events); the Kafka loop around it lands separately.
+ * @ipmi-monitor/streams: the stream processors. Pure deciders (alerts/conditions.ts: input
+ * event → observations; alerts/model.ts: observations → alert events) and the process that
+ * runs them exactly once over Kafka (service/).
  */
 export * from './alerts/conditions.js';
 export * from './alerts/model.js';
+export { streamsConfig, type StreamsConfig } from './service/config.js';
+export {
+  STREAMS_CHANGELOG,
+  STREAMS_INPUTS,
+  alertStateKey,
+  createStreamsHandler,
+  startStreams,
+  type HandlerOptions,
+  type StartStreamsOptions,
+} from './service/streams.js';
+export { runStreamsProcess } from './service/main.js';

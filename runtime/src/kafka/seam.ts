@@ -35,6 +35,11 @@ import {
 } from '@ipmi-monitor/schemas';
 import { hasCode, isRetriable, runtimeErrors } from '../errors.js';
 import { SchemaCodec } from './codec.js';
+import {
+  startStreamProcessor,
+  type StreamProcessorHandle,
+  type StreamProcessorOptions,
+} from './processor.js';
 
 export interface TopicSettings {
   readonly records: readonly string[];
@@ -63,6 +68,8 @@ export interface OutgoingEvent {
   value: unknown;
   key?: string;
   headers?: Record<string, string>;
+  /** Explicit partition; by default the key's (murmur2). Changelogs use it. */
+  partition?: number;
 }
 
 export interface ConsumedEvent<E = { type: string; value: unknown }> {
@@ -118,6 +125,11 @@ export interface TransactionScope {
     events: readonly (EventOf<T> & { key?: string })[],
   ): Promise<void>;
   sendRaw(topic: string, events: readonly OutgoingEvent[]): Promise<void>;
+  /** Bytes as they are (a poison message on its way to a DLQ), to a physical topic name. */
+  sendBytes(
+    physicalTopic: string,
+    messages: readonly { key: string | null; value: Buffer | null; headers: IHeaders }[],
+  ): Promise<void>;
   /** Offsets are the NEXT offset to read (last processed + 1), per logical topic. */
   commitOffsets(
     groupId: string,
@@ -163,6 +175,11 @@ export interface Seam {
    * data only; an open transaction holds the read until it ends. Bounded by `timeoutMs`.
    */
   readAll(topic: string, options?: { timeoutMs?: number }): Promise<ConsumedEvent[]>;
+  /**
+   * Runs a stream processor: co-partitioned inputs, a store restored from `changelog`, and
+   * read-process-write transactions (see processor.ts for the guarantees).
+   */
+  process(options: StreamProcessorOptions): Promise<StreamProcessorHandle>;
   /** Messages per partition a group still has to read; feeds the lag gauge. */
   lag(
     groupId: string,
@@ -410,7 +427,9 @@ export async function connectSeam(options: SeamOptions): Promise<Seam> {
         }
         const key = e.key ?? (e.value as { serverId?: string }).serverId ?? null;
         const value = await codec.encode(subjectFor(target, e.type), e.type, e.value);
-        return { key, value, headers: e.headers ?? {} };
+        return e.partition === undefined
+          ? { key, value, headers: e.headers ?? {} }
+          : { key, value, headers: e.headers ?? {}, partition: e.partition };
       }),
     );
     return { topic: target, acks: -1, messages };
@@ -478,6 +497,9 @@ export async function connectSeam(options: SeamOptions): Promise<Seam> {
             const result = await fn({
               send: (topic, events) => sendRaw(topic, events),
               sendRaw,
+              sendBytes: async (physicalTopic, messages) => {
+                await tx.send({ topic: physicalTopic, acks: -1, messages: [...messages] });
+              },
               commitOffsets: (groupId, offsets) =>
                 tx.sendOffsets({
                   consumerGroupId: `${prefix}${groupId}`,
@@ -796,6 +818,25 @@ export async function connectSeam(options: SeamOptions): Promise<Seam> {
     consumeRaw,
     consumeBytes: runConsumer,
     readAll,
+    process: async (opts) => {
+      const handle = await startStreamProcessor(
+        {
+          kafka,
+          admin,
+          codec,
+          logger: options.logger,
+          metrics: options.metrics,
+          physical,
+          logical,
+          recordsOf: (t) => settingsOf(t).records,
+          ensureTopics,
+          transactionalProducer,
+        },
+        opts,
+      );
+      closers.push(() => handle.stop());
+      return handle;
+    },
     lag,
     produceBytes,
     close: async () => {

@@ -1636,6 +1636,44 @@ export interface SelCursorSaved {
   clears: number;
 }
 
+// --- ipmi.streamstate.v1 -------------------------------------------------------------------------
+
+/**
+ * Internal to the stream processors: one entry of a processor's partition-local state (open alerts
+ * of a server, a sensor's trend buckets, ...), written in the same Kafka transaction as the output
+ * events and input offsets it goes with. A processor that takes over a partition rebuilds its state
+ * from the latest entry per key. Not a hardware fact; integrations should ignore it.
+ */
+export interface StateEntrySaved {
+  /**
+   * Hash of (store, key, the input offsets of the transaction). Opaque; compare for equality only.
+   */
+  eventId: string;
+  /**
+   * Id of the server the entry belongs to. The Kafka message key is the entry key and the partition
+   * is set explicitly to the input partition of the server, so a compacted topic keeps the latest
+   * value of every key on the partition the server's inputs use.
+   */
+  serverId: string;
+  /** Event time of the latest input event the entry reflects. */
+  occurredAt: number;
+  /** When the processor saved the entry, by its own clock (UTC, epoch milliseconds). */
+  observedAt: number;
+  /** Emitting instance as `<service>@<host>`, e.g. `streams@host-1`. */
+  source: string;
+  /**
+   * Name of the state store, e.g. `alerts`, `insights`. One changelog topic can carry several
+   * stores.
+   */
+  store: string;
+  /** Key of the entry within its store; equal to the Kafka message key. */
+  key: string;
+  /**
+   * The entry's value as JSON, versioned by the store's own code; null when the entry was deleted.
+   */
+  json: string | null;
+}
+
 // --- all records ------------------------------------------------------------------------------------
 
 /** Record name → TS type of its value, for every event record. */
@@ -1657,6 +1695,7 @@ export interface RecordTypes {
   InsightUpdated: InsightUpdated;
   InsightClosed: InsightClosed;
   SelCursorSaved: SelCursorSaved;
+  StateEntrySaved: StateEntrySaved;
 }
 
 export type RecordName = keyof RecordTypes;
@@ -1680,6 +1719,7 @@ export const recordNames = [
   'InsightUpdated',
   'InsightClosed',
   'SelCursorSaved',
+  'StateEntrySaved',
 ] as const satisfies readonly RecordName[];
 
 /**
@@ -4161,6 +4201,55 @@ export const schemaSources: { readonly [R in RecordName]: AvroRecordSchema } = {
         name: 'clears',
         type: 'int',
         doc: 'SEL clears this collector has seen on this BMC (diagnostics).',
+      },
+    ],
+  },
+  StateEntrySaved: {
+    type: 'record',
+    name: 'StateEntrySaved',
+    namespace: 'io.ipmimonitor.v1',
+    doc: "Internal to the stream processors: one entry of a processor's partition-local state (open alerts of a server, a sensor's trend buckets, ...), written in the same Kafka transaction as the output events and input offsets it goes with. A processor that takes over a partition rebuilds its state from the latest entry per key. Not a hardware fact; integrations should ignore it.",
+    fields: [
+      {
+        name: 'eventId',
+        type: 'string',
+        doc: 'Hash of (store, key, the input offsets of the transaction). Opaque; compare for equality only.',
+      },
+      {
+        name: 'serverId',
+        type: 'string',
+        doc: "Id of the server the entry belongs to. The Kafka message key is the entry key and the partition is set explicitly to the input partition of the server, so a compacted topic keeps the latest value of every key on the partition the server's inputs use.",
+      },
+      {
+        name: 'occurredAt',
+        type: { type: 'long', logicalType: 'timestamp-millis' },
+        doc: 'Event time of the latest input event the entry reflects.',
+      },
+      {
+        name: 'observedAt',
+        type: { type: 'long', logicalType: 'timestamp-millis' },
+        doc: 'When the processor saved the entry, by its own clock (UTC, epoch milliseconds).',
+      },
+      {
+        name: 'source',
+        type: 'string',
+        doc: 'Emitting instance as `<service>@<host>`, e.g. `streams@host-1`.',
+      },
+      {
+        name: 'store',
+        type: 'string',
+        doc: 'Name of the state store, e.g. `alerts`, `insights`. One changelog topic can carry several stores.',
+      },
+      {
+        name: 'key',
+        type: 'string',
+        doc: 'Key of the entry within its store; equal to the Kafka message key.',
+      },
+      {
+        name: 'json',
+        type: ['null', 'string'],
+        default: null,
+        doc: "The entry's value as JSON, versioned by the store's own code; null when the entry was deleted.",
       },
     ],
   },
