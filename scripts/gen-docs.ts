@@ -21,7 +21,7 @@ import {
   credentialsConfig,
   scheduleConfig,
 } from '@ipmi-monitor/collector';
-import { streamsConfig } from '@ipmi-monitor/streams';
+import { streamsConfig, streamsErrors } from '@ipmi-monitor/streams';
 
 const repo = new URL('../', import.meta.url).pathname;
 const check = process.argv.includes('--check');
@@ -35,6 +35,7 @@ const catalogs: { pkg: string; catalog: ErrorCatalog }[] = [
     pkg: '@ipmi-monitor/collector (server import, credentials, scheduling)',
     catalog: configErrors.catalog,
   },
+  { pkg: '@ipmi-monitor/streams (stream processors, silences)', catalog: streamsErrors.catalog },
 ];
 
 function errorsDoc(): string {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { isCodedError } from '@ipmi-monitor/runtime';
+import type { SilenceEvent } from '@ipmi-monitor/streams';
 
 export interface CommandIo {
   version: string;
@@ -27,6 +28,13 @@ commands:
                      print the events of topics (default: readings, sel, polls) as JSON lines
   collector          run the collector: poll every configured BMC and publish to Kafka
                      (configured by environment variables: docs/configuration.md)
+  silence add --server ID [--server ID]... (--for 2h | --until ISO) --comment TEXT
+             [--component-type SENSOR|SEL|BMC|POWER|...] [--component ID] [--condition C]
+             [--starts ISO] [--by NAME]
+  silence list [--server ID]
+  silence lift ID [--by NAME]
+                     silence alerts for maintenance: they keep their lifecycle, carry
+                     silencedBy, and are not notified; a silence ends by itself
   streams            run a stream processor: alerts from readings, SEL and polls, exactly
                      once; run several to share the partitions
   --version          print the version
@@ -80,6 +88,8 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
         // holds a timer (a retry towards a broker that went away).
         return process.exit(0);
       }
+      case 'silence':
+        return await silenceCommand(rest, io);
       case 'streams': {
         const { runStreamsProcess } = await import('@ipmi-monitor/streams');
         const { stopped } = await runStreamsProcess();
@@ -274,4 +284,125 @@ async function tailCommand(argv: readonly string[], io: CommandIo): Promise<numb
   await handle.stop();
   await seam.close();
   return 0;
+}
+
+/**
+ * `silence add|list|lift`: silences as events on ipmi.silences.v1 (one per server), which
+ * the stream processors apply. The API offers the same through the silences model.
+ */
+async function silenceCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const [action, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      server: { type: 'string', multiple: true },
+      for: { type: 'string' },
+      until: { type: 'string' },
+      starts: { type: 'string' },
+      comment: { type: 'string' },
+      by: { type: 'string' },
+      'component-type': { type: 'string' },
+      component: { type: 'string' },
+      condition: { type: 'string' },
+    },
+  });
+  if (action !== 'add' && action !== 'list' && action !== 'lift') {
+    io.stderr(`usage: ipmi-monitor silence add|list|lift ...\n${USAGE}`);
+    return 2;
+  }
+  const runtime = await import('@ipmi-monitor/runtime');
+  const streams = await import('@ipmi-monitor/streams');
+  const { userInfo, hostname } = await import('node:os');
+  const common = runtime.parseConfig(runtime.commonConfig);
+  const logger = runtime.createLogger({ name: 'silence', level: 'warn' });
+  const now = Date.now();
+  const by = values.by ?? userInfo().username;
+  const source = `cli@${hostname()}`;
+  const time = (name: string, text: string) => {
+    const t = Date.parse(text);
+    if (Number.isNaN(t)) {
+      throw streams.streamsErrors.error('STR_SILENCE_INVALID', `--${name} "${text}" is not a date`);
+    }
+    return t;
+  };
+  // Validate before connecting: a typo must not wait on the broker.
+  let request: Parameters<typeof streams.silenceEvents>[0] | null = null;
+  if (action === 'add') {
+    const startsAt = values.starts === undefined ? now : time('starts', values.starts);
+    if ((values.for === undefined) === (values.until === undefined)) {
+      throw streams.streamsErrors.error('STR_SILENCE_INVALID', 'give one of --for or --until');
+    }
+    const endsAt =
+      values.until !== undefined
+        ? time('until', values.until)
+        : startsAt + streams.parseDuration(values.for ?? '');
+    const type = values['component-type'] ?? null;
+    const types = ['SENSOR', 'SEL', 'BMC', 'POWER', 'INVENTORY', 'SERVER'] as const;
+    if (type !== null && !types.includes(type as (typeof types)[number])) {
+      throw streams.streamsErrors.error(
+        'STR_SILENCE_INVALID',
+        `--component-type must be one of ${types.join(', ')}`,
+      );
+    }
+    request = {
+      serverIds: values.server ?? [],
+      componentType: type as (typeof types)[number] | null,
+      component: values.component ?? null,
+      condition: values.condition ?? null,
+      startsAt,
+      endsAt,
+      createdBy: by,
+      comment: values.comment ?? '',
+    };
+    streams.silenceEvents(request, { now, source });
+  }
+  const seam = await runtime.connectSeam({
+    brokers: common.kafkaBrokers,
+    registryUrl: common.registryUrl,
+    clientId: 'ipmi-monitor-silence',
+    logger,
+    topicPrefix: common.topicPrefix,
+  });
+  try {
+    await seam.ensureTopics(['ipmi.silences.v1']);
+    if (request !== null) {
+      const { silenceId, events } = streams.silenceEvents(request, { now, source });
+      const producer = await seam.producer();
+      await producer.send('ipmi.silences.v1', events);
+      io.stdout(
+        `${silenceId} silences ${events.length} server(s) until ${new Date(request.endsAt).toISOString()}\n`,
+      );
+      return 0;
+    }
+    const log = await seam.readAll('ipmi.silences.v1');
+    const inForce = streams.silencesInForce(
+      log.map((m) => m.event as SilenceEvent),
+      now,
+    );
+    if (action === 'list') {
+      for (const s of inForce) {
+        if (values.server && !values.server.some((id) => s.serverIds.includes(id))) continue;
+        io.stdout(`${JSON.stringify(s)}\n`);
+      }
+      return 0;
+    }
+    const id = positionals[0];
+    const found = inForce.find((s) => s.silenceId === id);
+    if (!id || !found) {
+      throw streams.streamsErrors.error(
+        'STR_SILENCE_UNKNOWN',
+        `no silence in force with id "${id ?? ''}"`,
+      );
+    }
+    const producer = await seam.producer();
+    await producer.send(
+      'ipmi.silences.v1',
+      streams.liftEvents(found.silenceId, found.serverIds, { now, source, by }),
+    );
+    io.stdout(`${found.silenceId} lifted on ${found.serverIds.length} server(s)\n`);
+    return 0;
+  } finally {
+    await seam.close();
+  }
 }

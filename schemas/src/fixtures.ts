@@ -31,6 +31,7 @@ const alertBase = {
   threshold: 90,
   unit: 'C',
   firstSeenAt: at('2025-03-14T09:12:30.000Z'),
+  silencedBy: null,
 } as const;
 
 const insightBase = {
@@ -129,6 +130,32 @@ export const sampleEvents: { readonly [R in RecordName]: RecordTypes[R] } = {
     freeBytes: 0,
     lastRecordId: 1024,
     overflowFlag: true,
+  },
+
+  SilenceSet: {
+    eventId: 'silset-7c1e5a9b3d2f4e6a8c0b1d3f5e7a9c2b',
+    serverId,
+    occurredAt: at('2025-03-14T09:20:00.000Z'),
+    observedAt: at('2025-03-14T09:20:00.000Z'),
+    source: 'api@mon-1',
+    silenceId: 'sil-2f6a0c4e8b1d3f5a',
+    componentType: 'SENSOR',
+    component: 'FAN3#0x43',
+    condition: null,
+    startsAt: at('2025-03-14T09:20:00.000Z'),
+    endsAt: at('2025-03-14T13:20:00.000Z'),
+    createdBy: 'ops-oncall',
+    comment: 'FAN3 replacement scheduled, part on order',
+  },
+
+  SilenceLifted: {
+    eventId: 'sillift-3b5d7f9a1c2e4a6c8e0f1b3d5a7c9e1f',
+    serverId,
+    occurredAt: at('2025-03-14T11:05:00.000Z'),
+    observedAt: at('2025-03-14T11:05:00.000Z'),
+    source: 'api@mon-1',
+    silenceId: 'sil-2f6a0c4e8b1d3f5a',
+    liftedBy: 'ops-oncall',
   },
 
   StateEntrySaved: {

@@ -92,6 +92,14 @@ export const topics = {
     key: 'serverId',
     doc: 'Trends, predictions and maintenance tasks, derived by the stream processors. Every event carries the full state of its insight: the latest event per insightId (highest revision) is the current state.',
   },
+  'ipmi.silences.v1': {
+    records: ['SilenceSet', 'SilenceLifted'],
+    partitions: DEFAULT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: 365 * DAY_MS,
+    key: 'serverId',
+    doc: 'Silences set and lifted by operators (through the API or `ipmi-monitor silence`), one event per server a silence covers. The stream processors read it beside their other inputs and mark the alerts a silence covers (`silencedBy`); a silence ends by itself at `endsAt`.',
+  },
   'ipmi.cursors.v1': {
     records: ['SelCursorSaved'],
     partitions: DEFAULT_PARTITIONS,

@@ -5,11 +5,15 @@
  */
 export * from './alerts/conditions.js';
 export * from './alerts/model.js';
+export * from './insights/model.js';
+export { streamsErrors } from './errors.js';
+export * from './silences/model.js';
 export { streamsConfig, type StreamsConfig } from './service/config.js';
 export {
   STREAMS_CHANGELOG,
   STREAMS_INPUTS,
   alertStateKey,
+  insightIndexKey,
   createStreamsHandler,
   startStreams,
   type HandlerOptions,

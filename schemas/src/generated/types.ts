@@ -1090,13 +1090,19 @@ export interface AlertRaised {
    * the 20 most recent to bound message size.
    */
   evidenceEventIds: string[];
+  /**
+   * silenceId of an active silence that covers the alert, or null. Silenced alerts keep their
+   * lifecycle; notifications skip them.
+   */
+  silencedBy: string | null;
 }
 
 /**
  * What changed in an AlertUpdated. SEVERITY_RAISED / SEVERITY_LOWERED: `severity` differs from
  * `previousSeverity`. RECURRED: the condition matched again (`occurrences` grew). EVIDENCE_ADDED:
  * new evidence without a new occurrence. DETAILS_CHANGED: summary, value or threshold changed.
- * UNKNOWN: a symbol this reader does not know.
+ * SILENCED / UNSILENCED: a silence started or stopped covering the alert (`silencedBy`). UNKNOWN: a
+ * symbol this reader does not know.
  */
 export type AlertChange =
   | 'SEVERITY_RAISED'
@@ -1104,6 +1110,8 @@ export type AlertChange =
   | 'RECURRED'
   | 'EVIDENCE_ADDED'
   | 'DETAILS_CHANGED'
+  | 'SILENCED'
+  | 'UNSILENCED'
   | 'UNKNOWN';
 /** Symbols of {@link AlertChange} in schema order. */
 export const alertChangeSymbols = [
@@ -1112,6 +1120,8 @@ export const alertChangeSymbols = [
   'RECURRED',
   'EVIDENCE_ADDED',
   'DETAILS_CHANGED',
+  'SILENCED',
+  'UNSILENCED',
   'UNKNOWN',
 ] as const satisfies readonly AlertChange[];
 
@@ -1195,6 +1205,11 @@ export interface AlertUpdated {
   changes: AlertChange[];
   /** Severity before this update; null when unchanged. */
   previousSeverity: Severity | null;
+  /**
+   * silenceId of an active silence that covers the alert, or null. Silenced alerts keep their
+   * lifecycle; notifications skip them.
+   */
+  silencedBy: string | null;
 }
 
 /**
@@ -1308,6 +1323,11 @@ export interface AlertResolved {
   resolvingEventId: string | null;
   /** Who resolved it (user or token name), when resolutionReason is MANUAL. */
   resolvedBy: string | null;
+  /**
+   * silenceId of an active silence that covers the alert, or null. Silenced alerts keep their
+   * lifecycle; notifications skip them.
+   */
+  silencedBy: string | null;
 }
 
 // --- ipmi.insights.v1 ----------------------------------------------------------------------------
@@ -1584,6 +1604,80 @@ export interface InsightClosed {
   closedBy: string | null;
 }
 
+// --- ipmi.silences.v1 ----------------------------------------------------------------------------
+
+/**
+ * An operator silenced alerts of one server for a time (maintenance, a known fault awaiting parts).
+ * Alerts keep their lifecycle while silenced; their events carry `silencedBy`, and notifications
+ * skip them. Matchers left null match anything; a silence with all three null covers every alert of
+ * the server.
+ */
+export interface SilenceSet {
+  /** Hash of (silenceId, the event type). Opaque; compare for equality only. */
+  eventId: string;
+  /**
+   * Id of the server the silence applies to; also the Kafka message key, so a silence is ordered
+   * with the alerts inputs of its server. A silence over many servers is one event per server,
+   * sharing the silenceId.
+   */
+  serverId: string;
+  /** When the silence was set or lifted, by the clock of the API instance that took the request. */
+  occurredAt: number;
+  /**
+   * When the emitting process observed or derived this fact, by its own clock (UTC, epoch
+   * milliseconds).
+   */
+  observedAt: number;
+  /** Emitting instance as `<service>@<host>`, e.g. `api@host-1` or `cli@host-1`. */
+  source: string;
+  /** Id of the silence, the same on every server it covers and on its SilenceLifted. */
+  silenceId: string;
+  /** Only alerts about this kind of component; null for any. */
+  componentType: ComponentType | null;
+  /** Only alerts about this component (a sensorId for SENSOR, e.g. `FAN3#0x43`); null for any. */
+  component: string | null;
+  /** Only alerts of this condition (e.g. `SENSOR_THRESHOLD`, `SEL_MEMORY_ECC`); null for any. */
+  condition: string | null;
+  /** When the silence takes effect (event time of the alert inputs). */
+  startsAt: number;
+  /**
+   * When it expires by itself (event time of the alert inputs); an expired silence is forgotten.
+   */
+  endsAt: number;
+  /** Who set it (user name or API token name). */
+  createdBy: string;
+  /** Why: shown beside every alert it silences. */
+  comment: string;
+}
+
+/**
+ * An operator ended a silence before it expired. Alerts it silenced and that no other silence
+ * covers are announced again (AlertUpdated with UNSILENCED).
+ */
+export interface SilenceLifted {
+  /** Hash of (silenceId, the event type). Opaque; compare for equality only. */
+  eventId: string;
+  /**
+   * Id of the server the silence applies to; also the Kafka message key, so a silence is ordered
+   * with the alerts inputs of its server. A silence over many servers is one event per server,
+   * sharing the silenceId.
+   */
+  serverId: string;
+  /** When the silence was set or lifted, by the clock of the API instance that took the request. */
+  occurredAt: number;
+  /**
+   * When the emitting process observed or derived this fact, by its own clock (UTC, epoch
+   * milliseconds).
+   */
+  observedAt: number;
+  /** Emitting instance as `<service>@<host>`, e.g. `api@host-1` or `cli@host-1`. */
+  source: string;
+  /** Id of the silence, the same on every server it covers and on its SilenceLifted. */
+  silenceId: string;
+  /** Who lifted it. */
+  liftedBy: string;
+}
+
 // --- ipmi.cursors.v1 -----------------------------------------------------------------------------
 
 /**
@@ -1694,6 +1788,8 @@ export interface RecordTypes {
   InsightRaised: InsightRaised;
   InsightUpdated: InsightUpdated;
   InsightClosed: InsightClosed;
+  SilenceSet: SilenceSet;
+  SilenceLifted: SilenceLifted;
   SelCursorSaved: SelCursorSaved;
   StateEntrySaved: StateEntrySaved;
 }
@@ -1718,6 +1814,8 @@ export const recordNames = [
   'InsightRaised',
   'InsightUpdated',
   'InsightClosed',
+  'SilenceSet',
+  'SilenceLifted',
   'SelCursorSaved',
   'StateEntrySaved',
 ] as const satisfies readonly RecordName[];
@@ -3205,6 +3303,12 @@ export const schemaSources: { readonly [R in RecordName]: AvroRecordSchema } = {
         default: [],
         doc: 'eventIds of the events behind the alert (readings, SEL entries, polls), oldest first, capped at the 20 most recent to bound message size.',
       },
+      {
+        name: 'silencedBy',
+        type: ['null', 'string'],
+        default: null,
+        doc: 'silenceId of an active silence that covers the alert, or null. Silenced alerts keep their lifecycle; notifications skip them.',
+      },
     ],
   },
   AlertUpdated: {
@@ -3405,13 +3509,15 @@ export const schemaSources: { readonly [R in RecordName]: AvroRecordSchema } = {
           items: {
             type: 'enum',
             name: 'AlertChange',
-            doc: 'What changed in an AlertUpdated. SEVERITY_RAISED / SEVERITY_LOWERED: `severity` differs from `previousSeverity`. RECURRED: the condition matched again (`occurrences` grew). EVIDENCE_ADDED: new evidence without a new occurrence. DETAILS_CHANGED: summary, value or threshold changed. UNKNOWN: a symbol this reader does not know.',
+            doc: 'What changed in an AlertUpdated. SEVERITY_RAISED / SEVERITY_LOWERED: `severity` differs from `previousSeverity`. RECURRED: the condition matched again (`occurrences` grew). EVIDENCE_ADDED: new evidence without a new occurrence. DETAILS_CHANGED: summary, value or threshold changed. SILENCED / UNSILENCED: a silence started or stopped covering the alert (`silencedBy`). UNKNOWN: a symbol this reader does not know.',
             symbols: [
               'SEVERITY_RAISED',
               'SEVERITY_LOWERED',
               'RECURRED',
               'EVIDENCE_ADDED',
               'DETAILS_CHANGED',
+              'SILENCED',
+              'UNSILENCED',
               'UNKNOWN',
             ],
             default: 'UNKNOWN',
@@ -3425,6 +3531,12 @@ export const schemaSources: { readonly [R in RecordName]: AvroRecordSchema } = {
         type: ['null', 'Severity'],
         default: null,
         doc: 'Severity before this update; null when unchanged.',
+      },
+      {
+        name: 'silencedBy',
+        type: ['null', 'string'],
+        default: null,
+        doc: 'silenceId of an active silence that covers the alert, or null. Silenced alerts keep their lifecycle; notifications skip them.',
       },
     ],
   },
@@ -3650,6 +3762,12 @@ export const schemaSources: { readonly [R in RecordName]: AvroRecordSchema } = {
         type: ['null', 'string'],
         default: null,
         doc: 'Who resolved it (user or token name), when resolutionReason is MANUAL.',
+      },
+      {
+        name: 'silencedBy',
+        type: ['null', 'string'],
+        default: null,
+        doc: 'silenceId of an active silence that covers the alert, or null. Silenced alerts keep their lifecycle; notifications skip them.',
       },
     ],
   },
@@ -4130,6 +4248,122 @@ export const schemaSources: { readonly [R in RecordName]: AvroRecordSchema } = {
         default: null,
         doc: 'Who closed it (user or token name), when closeReason is DISMISSED.',
       },
+    ],
+  },
+  SilenceSet: {
+    type: 'record',
+    name: 'SilenceSet',
+    namespace: 'io.ipmimonitor.v1',
+    doc: 'An operator silenced alerts of one server for a time (maintenance, a known fault awaiting parts). Alerts keep their lifecycle while silenced; their events carry `silencedBy`, and notifications skip them. Matchers left null match anything; a silence with all three null covers every alert of the server.',
+    fields: [
+      {
+        name: 'eventId',
+        type: 'string',
+        doc: 'Hash of (silenceId, the event type). Opaque; compare for equality only.',
+      },
+      {
+        name: 'serverId',
+        type: 'string',
+        doc: 'Id of the server the silence applies to; also the Kafka message key, so a silence is ordered with the alerts inputs of its server. A silence over many servers is one event per server, sharing the silenceId.',
+      },
+      {
+        name: 'occurredAt',
+        type: { type: 'long', logicalType: 'timestamp-millis' },
+        doc: 'When the silence was set or lifted, by the clock of the API instance that took the request.',
+      },
+      {
+        name: 'observedAt',
+        type: { type: 'long', logicalType: 'timestamp-millis' },
+        doc: 'When the emitting process observed or derived this fact, by its own clock (UTC, epoch milliseconds).',
+      },
+      {
+        name: 'source',
+        type: 'string',
+        doc: 'Emitting instance as `<service>@<host>`, e.g. `api@host-1` or `cli@host-1`.',
+      },
+      {
+        name: 'silenceId',
+        type: 'string',
+        doc: 'Id of the silence, the same on every server it covers and on its SilenceLifted.',
+      },
+      {
+        name: 'componentType',
+        type: [
+          'null',
+          {
+            type: 'enum',
+            name: 'ComponentType',
+            doc: 'What an alert or insight is about. SENSOR: one sensor (see `sensorId`). SEL: the System Event Log as a whole (e.g. overflow) or a class of SEL entries. BMC: the management controller (reachability, clock, firmware). POWER: chassis power state or consumption. INVENTORY: hardware or firmware composition. SERVER: the server as a whole. UNKNOWN: a symbol this reader does not know.',
+            symbols: ['SENSOR', 'SEL', 'BMC', 'POWER', 'INVENTORY', 'SERVER', 'UNKNOWN'],
+            default: 'UNKNOWN',
+          },
+        ],
+        default: null,
+        doc: 'Only alerts about this kind of component; null for any.',
+      },
+      {
+        name: 'component',
+        type: ['null', 'string'],
+        default: null,
+        doc: 'Only alerts about this component (a sensorId for SENSOR, e.g. `FAN3#0x43`); null for any.',
+      },
+      {
+        name: 'condition',
+        type: ['null', 'string'],
+        default: null,
+        doc: 'Only alerts of this condition (e.g. `SENSOR_THRESHOLD`, `SEL_MEMORY_ECC`); null for any.',
+      },
+      {
+        name: 'startsAt',
+        type: { type: 'long', logicalType: 'timestamp-millis' },
+        doc: 'When the silence takes effect (event time of the alert inputs).',
+      },
+      {
+        name: 'endsAt',
+        type: { type: 'long', logicalType: 'timestamp-millis' },
+        doc: 'When it expires by itself (event time of the alert inputs); an expired silence is forgotten.',
+      },
+      { name: 'createdBy', type: 'string', doc: 'Who set it (user name or API token name).' },
+      { name: 'comment', type: 'string', doc: 'Why: shown beside every alert it silences.' },
+    ],
+  },
+  SilenceLifted: {
+    type: 'record',
+    name: 'SilenceLifted',
+    namespace: 'io.ipmimonitor.v1',
+    doc: 'An operator ended a silence before it expired. Alerts it silenced and that no other silence covers are announced again (AlertUpdated with UNSILENCED).',
+    fields: [
+      {
+        name: 'eventId',
+        type: 'string',
+        doc: 'Hash of (silenceId, the event type). Opaque; compare for equality only.',
+      },
+      {
+        name: 'serverId',
+        type: 'string',
+        doc: 'Id of the server the silence applies to; also the Kafka message key, so a silence is ordered with the alerts inputs of its server. A silence over many servers is one event per server, sharing the silenceId.',
+      },
+      {
+        name: 'occurredAt',
+        type: { type: 'long', logicalType: 'timestamp-millis' },
+        doc: 'When the silence was set or lifted, by the clock of the API instance that took the request.',
+      },
+      {
+        name: 'observedAt',
+        type: { type: 'long', logicalType: 'timestamp-millis' },
+        doc: 'When the emitting process observed or derived this fact, by its own clock (UTC, epoch milliseconds).',
+      },
+      {
+        name: 'source',
+        type: 'string',
+        doc: 'Emitting instance as `<service>@<host>`, e.g. `api@host-1` or `cli@host-1`.',
+      },
+      {
+        name: 'silenceId',
+        type: 'string',
+        doc: 'Id of the silence, the same on every server it covers and on its SilenceLifted.',
+      },
+      { name: 'liftedBy', type: 'string', doc: 'Who lifted it.' },
     ],
   },
   SelCursorSaved: {

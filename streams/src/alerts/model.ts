@@ -19,6 +19,10 @@
  * - Flapping: a fingerprint re-raised more than `flapCount` times within `flapWindowMs` must
  *   stay clear for `flapHoldMs` (event time, advanced by any later event of the server)
  *   before it resolves.
+ * - Silences (SilenceSet / SilenceLifted on ipmi.silences.v1) do not stop the lifecycle: an
+ *   alert a silence covers carries `silencedBy`, and notifications skip it. When a silence
+ *   starts, is lifted or expires (event time ≥ endsAt, seen on any later event of the
+ *   server) the open alerts it changes get an AlertUpdated with SILENCED / UNSILENCED.
  */
 import { createHash } from 'node:crypto';
 import type {
@@ -29,6 +33,7 @@ import type {
   AlertUpdated,
   AnyEvent,
   ComponentType,
+  SilenceSet,
   EventOf,
   PowerState,
   SensorType,
@@ -95,7 +100,22 @@ export interface OpenAlert extends SensorDetails {
   readonly lastEmittedAt: number;
   readonly flapping: boolean;
   readonly clear: PendingClear | null;
+  /** silenceId of the silence covering it; absent in state saved before silences existed. */
+  readonly silencedBy?: string | null;
 }
+
+/** A silence as the processor keeps it: what it matches and when. */
+export type Silence = Pick<
+  SilenceSet,
+  | 'silenceId'
+  | 'componentType'
+  | 'component'
+  | 'condition'
+  | 'startsAt'
+  | 'endsAt'
+  | 'createdBy'
+  | 'comment'
+>;
 
 export interface FingerprintHistory {
   readonly lastResolvedAt: number | null;
@@ -111,6 +131,8 @@ export interface ServerAlertState {
   /** Inhibiting facts: null until the first observation. */
   readonly bmcReachable: boolean | null;
   readonly powerState: PowerState | null;
+  /** Silences not yet expired, by silenceId (absent in state saved before silences). */
+  readonly silences?: Readonly<Record<string, Silence>>;
 }
 
 export const EMPTY_SERVER_ALERT_STATE: ServerAlertState = {
@@ -118,6 +140,7 @@ export const EMPTY_SERVER_ALERT_STATE: ServerAlertState = {
   history: {},
   bmcReachable: null,
   powerState: null,
+  silences: {},
 };
 
 export interface AlertContext {
@@ -192,7 +215,98 @@ function body(a: OpenAlert, revision: number, occurredAt: number, ctx: AlertCont
     firstSeenAt: a.firstSeenAt,
     lastSeenAt: a.lastSeenAt,
     evidenceEventIds: [...a.evidenceEventIds],
+    silencedBy: a.silencedBy ?? null,
   };
+}
+
+/** The silence covering `key` at event time `at` (the lowest id when several do), or null. */
+function silenceFor(
+  silences: Readonly<Record<string, Silence>>,
+  key: ConditionKey,
+  at: number,
+): string | null {
+  const covering = Object.values(silences)
+    .filter(
+      (s) =>
+        s.startsAt <= at &&
+        at < s.endsAt &&
+        (s.componentType === null || s.componentType === key.componentType) &&
+        (s.component === null || s.component === key.component) &&
+        (s.condition === null || s.condition === key.condition),
+    )
+    .map((s) => s.silenceId)
+    .sort();
+  return covering[0] ?? null;
+}
+
+/** Applies silence events and expiry to the kept silences; the same object when unchanged. */
+function nextSilences(
+  silences: Readonly<Record<string, Silence>>,
+  event: AnyEvent,
+  now: number,
+): Readonly<Record<string, Silence>> {
+  let next: Record<string, Silence> | null = null;
+  const edit = () => (next ??= { ...silences });
+  if (event.type === 'SilenceSet') {
+    const v = event.value;
+    edit()[v.silenceId] = {
+      silenceId: v.silenceId,
+      componentType: v.componentType,
+      component: v.component,
+      condition: v.condition,
+      startsAt: v.startsAt,
+      endsAt: v.endsAt,
+      createdBy: v.createdBy,
+      comment: v.comment,
+    };
+  } else if (event.type === 'SilenceLifted' && event.value.silenceId in silences) {
+    delete edit()[event.value.silenceId];
+  }
+  for (const s of Object.values(next ?? silences)) {
+    if (s.endsAt <= now) delete edit()[s.silenceId];
+  }
+  return next ?? silences;
+}
+
+/** Announces open alerts whose covering silence changed (started, lifted, expired). */
+function reconcileSilences(
+  w: Work,
+  silences: Readonly<Record<string, Silence>>,
+  now: number,
+  ctx: AlertContext,
+) {
+  for (const a of Object.values(w.open)) {
+    const covering = silenceFor(silences, a.key, now);
+    const current = a.silencedBy ?? null;
+    if (covering === current) continue;
+    const change: AlertChange = covering === null ? 'UNSILENCED' : 'SILENCED';
+    // An update this decision already emitted for the alert takes the change along: one
+    // event per alert and input, not two revisions for one moment.
+    const same = w.out.find(
+      (e) =>
+        e.type === 'AlertUpdated' &&
+        e.value.alertId === a.alertId &&
+        e.value.revision === a.revision,
+    );
+    if (same?.type === 'AlertUpdated') {
+      same.value = {
+        ...same.value,
+        silencedBy: covering,
+        changes: [...same.value.changes, change],
+      };
+      w.open[a.fingerprint] = { ...a, silencedBy: covering };
+      continue;
+    }
+    const revision = a.revision + 1;
+    const next: OpenAlert = { ...a, silencedBy: covering, revision, lastEmittedAt: now };
+    const value: AlertUpdated = {
+      ...body(next, revision, now, ctx),
+      changes: [change],
+      previousSeverity: null,
+    };
+    w.open[a.fingerprint] = next;
+    w.out.push({ type: 'AlertUpdated', value });
+  }
 }
 
 /** Mutable working copy for one decision; the returned state is a fresh object. */
@@ -202,7 +316,14 @@ interface Work {
   out: AlertEvent[];
 }
 
-function raise(w: Work, fp: string, o: ConditionPresent, cfg: AlertConfig, ctx: AlertContext) {
+function raise(
+  w: Work,
+  fp: string,
+  o: ConditionPresent,
+  cfg: AlertConfig,
+  ctx: AlertContext,
+  silences: Readonly<Record<string, Silence>>,
+) {
   const prev = w.history[fp];
   let flapping = false;
   if (prev?.lastResolvedAt != null) {
@@ -233,6 +354,7 @@ function raise(w: Work, fp: string, o: ConditionPresent, cfg: AlertConfig, ctx: 
     lastEmittedAt: o.occurredAt,
     flapping,
     clear: null,
+    silencedBy: silenceFor(silences, o.key, o.occurredAt),
   };
   w.open[fp] = alert;
   const value: AlertRaised = body(alert, 1, o.occurredAt, ctx);
@@ -387,6 +509,9 @@ export function decideAlerts(
   } else if (event.type === 'ChassisPowerObserved') {
     facts = { ...facts, powerState: event.value.powerState };
   }
+  const now = 'occurredAt' in event.value ? event.value.occurredAt : 0;
+  const silences = nextSilences(state.silences ?? {}, event, now);
+  if (silences !== (state.silences ?? {})) facts = { ...facts, silences };
   const observations = observe(event);
   if (observations.length === 0 && Object.keys(state.open).length === 0) {
     return { state: facts, out: [] };
@@ -397,14 +522,14 @@ export function decideAlerts(
       const fp = fingerprintOf(o.key);
       const open = w.open[fp];
       if (open !== undefined) recur(w, open, o, cfg, ctx);
-      else if (!inhibited(facts, o)) raise(w, fp, o, cfg, ctx);
+      else if (!inhibited(facts, o)) raise(w, fp, o, cfg, ctx, silences);
     } else {
       for (const a of Object.values(w.open)) if (matches(a, o)) clearOne(w, a, o);
     }
   }
-  const now = 'occurredAt' in event.value ? event.value.occurredAt : 0;
   terminal(w, event, ctx);
   settle(w, now, cfg, ctx);
+  reconcileSilences(w, silences, now, ctx);
   prune(w, now, cfg);
   return { state: { ...facts, open: w.open, history: w.history }, out: w.out };
 }

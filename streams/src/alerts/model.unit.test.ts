@@ -7,6 +7,8 @@ import {
   type ChassisPowerObserved,
   type SelEntryRecorded,
   type SensorReadingRecorded,
+  type SilenceLifted,
+  type SilenceSet,
 } from '@ipmi-monitor/schemas';
 import {
   EMPTY_SERVER_ALERT_STATE,
@@ -87,6 +89,42 @@ function power(
   return {
     type: 'ChassisPowerObserved',
     value: { ...base, eventId: id('pwr'), occurredAt: at, ...over },
+  };
+}
+
+function silence(
+  at: number,
+  over: Partial<SilenceSet> = {},
+): { type: 'SilenceSet'; value: SilenceSet } {
+  const base = sampleEvents.SilenceSet;
+  return {
+    type: 'SilenceSet',
+    value: {
+      ...base,
+      serverId: SERVER,
+      eventId: id('sil'),
+      occurredAt: at,
+      silenceId: 'sil-1',
+      componentType: 'SENSOR',
+      component: 'CPU1 Temp#0x01',
+      condition: null,
+      startsAt: at,
+      endsAt: at + 60 * MIN,
+      ...over,
+    },
+  };
+}
+
+function lift(at: number, silenceId = 'sil-1'): { type: 'SilenceLifted'; value: SilenceLifted } {
+  return {
+    type: 'SilenceLifted',
+    value: {
+      ...sampleEvents.SilenceLifted,
+      serverId: SERVER,
+      eventId: id('lift'),
+      occurredAt: at,
+      silenceId,
+    },
   };
 }
 
@@ -456,4 +494,98 @@ test('a removed server has all its open alerts resolved (SERVER_REMOVED)', () =>
   );
   assert.deepEqual(reasons, ['SERVER_REMOVED', 'SERVER_REMOVED']);
   assert.equal(Object.keys(state.open).length, 0);
+});
+
+test('silences: an alert raised under a silence carries silencedBy through its lifecycle', () => {
+  const { out } = run([silence(T0), critical(T0 + MIN), ok(T0 + 2 * MIN), ok(T0 + 3 * MIN)]);
+  assert.deepEqual(
+    out.map((e) => [e.type, e.value.silencedBy]),
+    [
+      ['AlertRaised', 'sil-1'],
+      ['AlertResolved', 'sil-1'],
+    ],
+  );
+});
+
+test('silences: setting and lifting one announces the open alert as SILENCED, then UNSILENCED', () => {
+  const { out, state } = run([critical(T0), silence(T0 + MIN), lift(T0 + 2 * MIN)]);
+  assert.deepEqual(
+    out.map((e) => [e.type, e.type === 'AlertUpdated' ? e.value.changes : [], e.value.silencedBy]),
+    [
+      ['AlertRaised', [], null],
+      ['AlertUpdated', ['SILENCED'], 'sil-1'],
+      ['AlertUpdated', ['UNSILENCED'], null],
+    ],
+  );
+  assert.deepEqual(
+    out.map((e) => e.value.revision),
+    [1, 2, 3],
+  );
+  assert.deepEqual(state.silences, {});
+});
+
+test('silences: expiry is event time; the first event past endsAt unsilences and forgets it', () => {
+  const { out, state } = run([
+    silence(T0, { endsAt: T0 + 10 * MIN }),
+    critical(T0 + MIN),
+    critical(T0 + 5 * MIN),
+    critical(T0 + 11 * MIN),
+  ]);
+  assert.deepEqual(
+    out.map((e) => [e.type, e.value.silencedBy]),
+    [
+      ['AlertRaised', 'sil-1'],
+      ['AlertUpdated', null],
+    ],
+  );
+  assert.deepEqual(state.silences, {});
+});
+
+test('silences: matchers must all match; a future silence waits for its startsAt', () => {
+  const other = run([silence(T0, { component: 'FAN3#0x43' }), critical(T0 + MIN)]);
+  assert.equal(other.out[0]?.value.silencedBy, null, 'another component is not covered');
+  const byCondition = run([
+    silence(T0, { component: null, condition: 'SENSOR_THRESHOLD' }),
+    critical(T0 + MIN),
+  ]);
+  assert.equal(byCondition.out[0]?.value.silencedBy, 'sil-1', 'any component of the condition');
+  const later = run([
+    silence(T0, { startsAt: T0 + 30 * MIN, endsAt: T0 + 90 * MIN }),
+    critical(T0 + MIN),
+    critical(T0 + 31 * MIN),
+  ]);
+  // The recurrence and the silence starting are one update.
+  assert.deepEqual(
+    later.out.map((e) => [
+      e.type,
+      e.value.silencedBy,
+      e.type === 'AlertUpdated' ? e.value.changes : [],
+    ]),
+    [
+      ['AlertRaised', null, []],
+      ['AlertUpdated', 'sil-1', ['RECURRED', 'SILENCED']],
+    ],
+  );
+});
+
+test('silences: replaying the same inputs gives the same ids, and a second silence takes over when one is lifted', () => {
+  const events = [
+    silence(T0, { silenceId: 'sil-a' }),
+    silence(T0, { silenceId: 'sil-b', component: null }),
+    critical(T0 + MIN),
+    lift(T0 + 2 * MIN, 'sil-a'),
+  ];
+  const first = run(events);
+  const second = run(events);
+  assert.deepEqual(
+    first.out.map((e) => e.value.eventId),
+    second.out.map((e) => e.value.eventId),
+  );
+  assert.deepEqual(
+    first.out.map((e) => [e.type, e.value.silencedBy]),
+    [
+      ['AlertRaised', 'sil-a'],
+      ['AlertUpdated', 'sil-b'],
+    ],
+  );
 });

@@ -24,6 +24,18 @@ export const streamsConfig = defineConfig({
     min: 1000,
     doc: 'How long a crashed instance keeps its partitions before the group hands them to the others (Kafka group session timeout; the broker bounds it by group.min.session.timeout.ms).',
   },
+  alertTuning: {
+    env: 'IPMI_ALERT_TUNING',
+    type: 'string',
+    default: null,
+    doc: 'Advanced: JSON object overriding alert lifecycle settings (`clearAfter`, `updateEveryMs`, `flapCount`, `flapWindowMs`, `flapHoldMs`; docs in streams/src/alerts/model.ts). Changing them changes future decisions only.',
+  },
+  insightTuning: {
+    env: 'IPMI_INSIGHT_TUNING',
+    type: 'string',
+    default: null,
+    doc: 'Advanced: JSON object overriding trend and maintenance rule settings (`bucketMs`, `baselineBuckets`, `fanDropPercent`, `eccCount`, `eccWindowMs`, ...; the list and defaults are in streams/src/insights/model.ts). Tests use it to run the day-scale rules on a seconds scale.',
+  },
   httpPort: {
     env: 'HTTP_PORT',
     type: 'int',

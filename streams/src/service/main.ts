@@ -13,8 +13,37 @@ import {
   createLogger,
   createMetricsRegistry,
   parseConfig,
+  runtimeErrors,
 } from '@ipmi-monitor/runtime';
 import { streamsConfig } from './config.js';
+import { DEFAULT_ALERT_CONFIG, type AlertConfig } from '../alerts/model.js';
+import { DEFAULT_INSIGHT_CONFIG, type InsightConfig } from '../insights/model.js';
+
+/** A JSON tuning variable: an object whose keys are known settings with numeric values. */
+function tuning<T extends object>(name: string, text: string | null, defaults: T): Partial<T> {
+  if (text === null) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw runtimeErrors.error('RT_CONFIG_INVALID', `${name} is not JSON`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw runtimeErrors.error('RT_CONFIG_INVALID', `${name} must be a JSON object`);
+  }
+  for (const [k, v] of Object.entries(parsed)) {
+    if (!(k in defaults)) {
+      throw runtimeErrors.error(
+        'RT_CONFIG_INVALID',
+        `${name}: unknown setting "${k}" (known: ${Object.keys(defaults).join(', ')})`,
+      );
+    }
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+      throw runtimeErrors.error('RT_CONFIG_INVALID', `${name}: ${k} must be a number ≥ 0`);
+    }
+  }
+  return parsed;
+}
 import { startStreams } from './streams.js';
 
 export async function runStreamsProcess(
@@ -26,6 +55,12 @@ export async function runStreamsProcess(
   const metrics = createMetricsRegistry({ service: 'streams' });
   const shutdown = new Shutdown(logger);
   const instanceId = own.instanceId ?? `${hostname()}-${process.pid}`;
+  const alerts = tuning<AlertConfig>('IPMI_ALERT_TUNING', own.alertTuning, DEFAULT_ALERT_CONFIG);
+  const insights = tuning<InsightConfig>(
+    'IPMI_INSIGHT_TUNING',
+    own.insightTuning,
+    DEFAULT_INSIGHT_CONFIG,
+  );
 
   const seam = await connectSeam({
     brokers: common.kafkaBrokers,
@@ -69,6 +104,8 @@ export async function runStreamsProcess(
     source: `streams@${instanceId}`,
     groupId: own.groupId,
     sessionTimeoutMs: own.sessionTimeoutMs,
+    alerts,
+    insights,
   });
   shutdown.register('streams', () => processor.stop());
   void processor.ready.then(() => {

@@ -6,8 +6,13 @@
  *
  * Store layout (changelog ipmi.streamstate.v1, one entry per key):
  * - `alerts/<serverId>`: the server's ServerAlertState (open alerts, flap history, BMC and
- *   power facts). A change of its JSON shape gets a new store name, never an in-place
- *   reinterpretation of old entries.
+ *   power facts, silences).
+ * - `insights/<serverId>`: the names of the server's insight state parts, and
+ *   `insights/<serverId>/<part>` each part (insightStateParts: a sensor's live bucket, its
+ *   closed buckets, a DIMM's ECC entries, an open insight, ...). Split so that a reading
+ *   rewrites its sensor's small live part, not the server's whole history.
+ * A change of an entry's JSON shape gets a new store name, never an in-place
+ * reinterpretation of old entries.
  */
 import type { AnyEvent } from '@ipmi-monitor/schemas';
 import type {
@@ -24,6 +29,12 @@ import {
   type AlertConfig,
   type ServerAlertState,
 } from '../alerts/model.js';
+import {
+  decideInsights,
+  insightStateFromParts,
+  insightStateParts,
+  type InsightConfig,
+} from '../insights/model.js';
 
 /** Inputs, co-partitioned by server id. */
 export const STREAMS_INPUTS = [
@@ -31,16 +42,20 @@ export const STREAMS_INPUTS = [
   'ipmi.sel.v1',
   'ipmi.polls.v1',
   'ipmi.servers.v1',
+  'ipmi.silences.v1',
 ] as const;
 export const STREAMS_CHANGELOG = 'ipmi.streamstate.v1';
 
 export const alertStateKey = (serverId: string) => `alerts/${serverId}`;
+export const insightIndexKey = (serverId: string) => `insights/${serverId}`;
+const insightPartKey = (serverId: string, part: string) => `insights/${serverId}/${part}`;
 
 export interface HandlerOptions {
   /** `streams@<instance>`, the source of every emitted event. */
   readonly source: string;
   readonly now?: () => number;
   readonly alerts?: Partial<AlertConfig>;
+  readonly insights?: Partial<InsightConfig>;
   readonly metrics?: Registry | undefined;
 }
 
@@ -53,9 +68,51 @@ export function createStreamsHandler(options: HandlerOptions) {
     labelNames: ['type', 'severity'],
     registers,
   });
+  const insightEvents = new Counter({
+    name: 'ipmi_streams_insight_events_total',
+    help: 'Insight lifecycle events emitted, by type (raised, updated, closed) and kind.',
+    labelNames: ['type', 'kind'],
+    registers,
+  });
+
+  /** Loads the server's insight state from its parts, decides, writes back what changed. */
+  function insights(ctx: TaskContext, event: AnyEvent, serverId: string): void {
+    const names = (ctx.get(insightIndexKey(serverId)) as string[] | undefined) ?? [];
+    const parts: Record<string, unknown> = {};
+    for (const n of names) parts[n] = ctx.get(insightPartKey(serverId, n));
+    const before = insightStateFromParts(parts);
+    const decision = decideInsights(before, event, {
+      source: options.source,
+      observedAt: now(),
+      ...(options.insights ? { config: options.insights } : {}),
+    });
+    if (decision.out.length > 0) {
+      ctx.emit('ipmi.insights.v1', decision.out);
+      for (const e of decision.out) insightEvents.inc({ type: e.type, kind: e.value.kind });
+    }
+    if (event.type === 'ServerRemoved') {
+      for (const n of names) ctx.delete(insightPartKey(serverId, n));
+      ctx.delete(insightIndexKey(serverId));
+      return;
+    }
+    if (decision.state === before) return;
+    const after = insightStateParts(decision.state);
+    // Parts the decision did not touch are the very objects it was given (by contract of
+    // insightStateParts), so identity finds the ones to write.
+    for (const [n, v] of Object.entries(after)) {
+      if (parts[n] !== v) ctx.put(insightPartKey(serverId, n), v);
+    }
+    for (const n of names) if (!(n in after)) ctx.delete(insightPartKey(serverId, n));
+    const nextNames = Object.keys(after).sort();
+    if (nextNames.join('\u001e') !== names.join('\u001e')) {
+      ctx.put(insightIndexKey(serverId), nextNames);
+    }
+  }
+
   return (ctx: TaskContext, msg: ConsumedEvent): void => {
     const event = msg.event as AnyEvent;
     const serverId = event.value.serverId;
+    insights(ctx, event, serverId);
     const key = alertStateKey(serverId);
     const before = (ctx.get(key) as ServerAlertState | undefined) ?? EMPTY_SERVER_ALERT_STATE;
     const decision = decideAlerts(before, event, {
