@@ -191,14 +191,87 @@ function selComponent(e: SelEntryRecorded): string {
   return e.sensorId ?? e.sensorName ?? `${e.sensorType}#${e.sensorNumber ?? '?'}`;
 }
 
+/** Condition of a part that is gone: a deasserted "Presence detected" (PSU, drive, fan). */
+export const PART_REMOVED = 'PART_REMOVED';
+
+/**
+ * Threshold event offsets (IPMI v2.0 table 42-2) whose deassertion means the reading is back
+ * inside every threshold: the non-critical ones (LNC going low/high, UNC going low/high). A
+ * deasserted critical crossing may still leave a non-critical one asserted.
+ */
+const BACK_TO_NORMAL_OFFSETS: readonly number[] = [0x00, 0x01, 0x06, 0x07];
+
 function selObservations(e: SelEntryRecorded): Observation[] {
+  // A threshold event of a sensor we also poll is the same problem as its readings: one
+  // SENSOR_THRESHOLD alert, raised by whichever arrives first, the other one evidence.
+  if (e.eventReadingTypeCode === 0x01 && e.sensorId !== null) {
+    if (e.eventDirection === 'DEASSERTION') {
+      if (e.eventOffset === null || !BACK_TO_NORMAL_OFFSETS.includes(e.eventOffset)) return [];
+      return [
+        {
+          kind: 'clear',
+          serverId: e.serverId,
+          componentType: 'SENSOR',
+          component: e.sensorId,
+          conditions: [SENSOR_THRESHOLD],
+          selOffset: null,
+          reason: 'DEASSERTED',
+          eventId: e.eventId,
+          occurredAt: e.occurredAt,
+        },
+      ];
+    }
+    if (e.eventDirection !== 'ASSERTION' || !isAlertSeverity(e.severity)) return [];
+    return [
+      {
+        kind: 'present',
+        key: {
+          serverId: e.serverId,
+          componentType: 'SENSOR',
+          component: e.sensorId,
+          condition: SENSOR_THRESHOLD,
+        },
+        severity: e.severity,
+        summary: `${e.sensorName ?? e.sensorId}: ${e.description ?? 'threshold crossed'}`,
+        sensorId: e.sensorId,
+        sensorType: e.sensorType,
+        value: null,
+        threshold: null,
+        unit: null,
+        selOffset: null,
+        eventId: e.eventId,
+        occurredAt: e.occurredAt,
+      },
+    ];
+  }
+  const component = selComponent(e);
   if (e.eventDirection === 'DEASSERTION') {
+    // The classifier marks a deassertion alert-worthy when losing the state is the problem:
+    // "Presence detected" deasserted on a PSU, drive or fan means the part was pulled.
+    if (isAlertSeverity(e.severity)) {
+      return [
+        {
+          kind: 'present',
+          key: { serverId: e.serverId, componentType: 'SEL', component, condition: PART_REMOVED },
+          severity: e.severity,
+          summary: `${e.sensorName ?? component}: ${e.description ?? 'state'} deasserted`,
+          sensorId: e.sensorId,
+          sensorType: e.sensorType,
+          value: null,
+          threshold: null,
+          unit: null,
+          selOffset: null,
+          eventId: e.eventId,
+          occurredAt: e.occurredAt,
+        },
+      ];
+    }
     return [
       {
         kind: 'clear',
         serverId: e.serverId,
         componentType: 'SEL',
-        component: selComponent(e),
+        component,
         conditions: [selCondition(e)],
         selOffset: e.eventOffset,
         reason: 'DEASSERTED',
@@ -207,15 +280,32 @@ function selObservations(e: SelEntryRecorded): Observation[] {
       },
     ];
   }
-  if (e.eventDirection !== 'ASSERTION' || !isAlertSeverity(e.severity)) return [];
-  const name = e.sensorName ?? selComponent(e);
+  if (e.eventDirection !== 'ASSERTION') return [];
+  if (!isAlertSeverity(e.severity)) {
+    // An informational assertion of the same sensor (presence detected again) ends a
+    // removal; for any other sensor there is no such alert and the clear matches nothing.
+    return [
+      {
+        kind: 'clear',
+        serverId: e.serverId,
+        componentType: 'SEL',
+        component,
+        conditions: [PART_REMOVED],
+        selOffset: null,
+        reason: 'CONDITION_CLEARED',
+        eventId: e.eventId,
+        occurredAt: e.occurredAt,
+      },
+    ];
+  }
+  const name = e.sensorName ?? component;
   return [
     {
       kind: 'present',
       key: {
         serverId: e.serverId,
         componentType: 'SEL',
-        component: selComponent(e),
+        component,
         condition: selCondition(e),
       },
       severity: e.severity,

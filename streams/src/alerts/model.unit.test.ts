@@ -293,7 +293,7 @@ test('a SEL deassertion of the same sensor and offset resolves; another offset d
   const psu = { eventOffset: 1, description: 'Power Supply Failure detected' } as const;
   const other = run([
     sel(T0, psu),
-    sel(T0 + MIN, { ...psu, eventOffset: 2, eventDirection: 'DEASSERTION' }),
+    sel(T0 + MIN, { ...psu, eventOffset: 2, eventDirection: 'DEASSERTION', severity: 'INFO' }),
   ]);
   assert.deepEqual(other.types, ['AlertRaised']);
   const { out } = run([
@@ -588,4 +588,61 @@ test('silences: replaying the same inputs gives the same ids, and a second silen
       ['AlertUpdated', 'sil-b'],
     ],
   );
+});
+
+test('a SEL threshold event and the readings of its sensor are one SENSOR_THRESHOLD alert', () => {
+  const sensor = {
+    sensorId: 'CPU1 Temp#0x01',
+    sensorName: 'CPU1 Temp',
+    sensorType: 'TEMPERATURE',
+  } as const;
+  const crossing = (at: number, offset: number, direction: 'ASSERTION' | 'DEASSERTION') =>
+    sel(at, {
+      ...sensor,
+      eventReadingTypeCode: 0x01,
+      eventOffset: offset,
+      eventDirection: direction,
+      description: 'Upper Critical going high',
+      severity: direction === 'ASSERTION' ? 'CRITICAL' : 'INFO',
+    });
+  const { out } = run([
+    crossing(T0, 0x09, 'ASSERTION'),
+    critical(T0 + MIN),
+    critical(T0 + 2 * MIN),
+    crossing(T0 + 3 * MIN, 0x09, 'DEASSERTION'), // below UCR, maybe not below UNC: no clear
+    ok(T0 + 4 * MIN),
+    crossing(T0 + 5 * MIN, 0x07, 'DEASSERTION'), // below UNC: back to normal, a clear
+  ]);
+  assert.deepEqual(
+    out.map((e) => [e.type, e.value.componentType, e.value.condition]),
+    [
+      ['AlertRaised', 'SENSOR', 'SENSOR_THRESHOLD'],
+      ['AlertResolved', 'SENSOR', 'SENSOR_THRESHOLD'],
+    ],
+  );
+  assert.equal(out[0]?.value.component, 'CPU1 Temp#0x01');
+});
+
+test('a PSU pulled (presence deasserted) raises PART_REMOVED; reinserted, it resolves', () => {
+  const psu1 = {
+    sensorType: 'POWER_SUPPLY',
+    sensorName: 'PSU1 Status',
+    sensorId: 'PSU1 Status#0x09',
+    eventReadingTypeCode: 0x6f,
+    eventOffset: 0,
+    description: 'Presence detected',
+  } as const;
+  const { out } = run([
+    sel(T0, { ...psu1, eventDirection: 'DEASSERTION', severity: 'WARNING' }),
+    sel(T0 + MIN, { ...psu1, eventDirection: 'DEASSERTION', severity: 'WARNING' }),
+    sel(T0 + 2 * MIN, { ...psu1, eventDirection: 'ASSERTION', severity: 'INFO' }),
+  ]);
+  assert.deepEqual(
+    out.map((e) => [e.type, e.value.condition]),
+    [
+      ['AlertRaised', 'PART_REMOVED'],
+      ['AlertResolved', 'PART_REMOVED'],
+    ],
+  );
+  assert.equal(out[0]?.value.summary, 'PSU1 Status: Presence detected deasserted');
 });
