@@ -14,9 +14,10 @@
  *
  * 1. Fan degradation (`trend.fan-degradation@1`, TREND, SENSOR, component = sensorId). The
  *    baseline is the median of the bucket means of the `baselineBuckets` (72) buckets before
- *    the recent window, once at least `minBaselineBuckets` (48) exist; the recent mean is the
- *    mean of the bucket means of the last `recentBuckets` (24), at least `minRecentBuckets`
- *    (12). Recent ≥ `fanDropPercent` (15 %) below baseline raises it, MEDIUM, HIGH from
+ *    the recent window, once at least `minBaselineBuckets` (48) exist; the recent level is the
+ *    median of the bucket means of the last `recentBuckets` (24), at least `minRecentBuckets`
+ *    (12): a median, so an excursion shorter than half the window (a hot afternoon, a fan
+ *    briefly blocked) is an alert's business, not a trend. Recent ≥ `fanDropPercent` (15 %) below baseline raises it, MEDIUM, HIGH from
  *    `fanHighDropPercent` (30 %). While open, the baseline it was raised against is frozen
  *    (a rolling one would absorb the drop and "recover" a fan that is still slow). An update
  *    goes out when the priority changes, or when the drop moved by `fanUpdateStepPercent`
@@ -115,7 +116,6 @@ import {
   crossingAt,
   linearFit,
   lowerBound,
-  mean,
   median,
   roundTo,
   spread,
@@ -899,7 +899,7 @@ function trendFields(
   resolved: boolean,
 ): InsightFields {
   const cfg = w.cfg;
-  const recentMean = mean(recent.map((b) => b.mean));
+  const recentMean = median(recent.map((b) => b.mean));
   const dev = spec.deviation(ref.value, recentMean);
   // Confidence: the share of recent buckets that deviate by at least half the threshold
   // (one bad day or a steady shift), scaled by how full the recent window and the
@@ -940,7 +940,7 @@ function trend(
 ): boolean {
   const win = windowsOf(h, w.cfg);
   if (win === null || win.recent.length < w.cfg.minRecentBuckets) return false;
-  const recentMean = mean(win.recent.map((b) => b.mean));
+  const recentMean = median(win.recent.map((b) => b.mean));
   const fp = insightFingerprintOf(w.serverId, 'TREND', spec.detector, sensorId);
   const open = read(w, 'open', fp);
   if (open !== undefined) {
