@@ -804,7 +804,7 @@ function fanSpec(cfg: InsightConfig): TrendSpec {
       if (resolved) {
         return `${live.name} is back to ${withUnit(recent, live.unit)} over the last ${over}, ${pct(ref.value, recent)} its baseline of ${base} (the fan was likely replaced or cleaned). Its baseline is re-established from new readings.`;
       }
-      return `${live.name} averaged ${withUnit(recent, live.unit)} over the last ${over}, ${pct(ref.value, recent)} its baseline of ${base}. A fan slowing down is wearing out or obstructed: check it and plan a replacement.`;
+      return `${live.name} ran at ${withUnit(recent, live.unit)} (median) over the last ${over}, ${pct(ref.value, recent)} its baseline of ${base}. A fan slowing down is wearing out or obstructed: check it and plan a replacement.`;
     },
     note: (live, v, ref) =>
       `${live.name} ${withUnit(v, live.unit)}, ${pct(ref.value, v)} its baseline of ${withUnit(ref.value, live.unit)}`,
@@ -861,7 +861,7 @@ function temperatureSpec(cfg: InsightConfig): TrendSpec {
       }
       const upper = upperLimit(live);
       const limit = upper === null ? '' : ` (${upper.name} ${withUnit(upper.value, live.unit)})`;
-      return `${live.name} averaged ${withUnit(recent, live.unit)} over the last ${over}, ${delta(live, ref.value, recent)} ${against(live, ref)}${limit}. Check airflow, fans, dust filters and the inlet temperature.`;
+      return `${live.name} ran at ${withUnit(recent, live.unit)} (median) over the last ${over}, ${delta(live, ref.value, recent)} ${against(live, ref)}${limit}. Check airflow, fans, dust filters and the inlet temperature.`;
     },
     note: (live, v, ref) =>
       ref.basis === 'BASELINE'

@@ -180,7 +180,10 @@ test('a fan ~16% below its 72 h baseline raises fan degradation, MEDIUM, with ev
   assert.equal(v.component, 'FAN3#0x43');
   assert.equal(v.sensorId, 'FAN3#0x43');
   assert.equal(v.title, 'FAN3 slowing down');
-  assert.match(v.summary, /2100 RPM over the last 24 h, 16% below its baseline of 2500 RPM/);
+  assert.match(
+    v.summary,
+    /2100 RPM \(median\) over the last 24 h, 16% below its baseline of 2500 RPM/,
+  );
   assert.equal(v.metrics.baseline, 2500);
   assert.equal(v.metrics.dropPercent, 16);
   assert.equal(v.metrics.recentBuckets, 24);
