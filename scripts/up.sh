@@ -3,7 +3,7 @@
 # local stack (Kafka, the schema registry), creates the topics, registers the schemas,
 # migrates the embedded TimescaleDB, configures the servers (./servers.yaml, or a simulated
 # demo fleet when no real BMCs are configured) and starts the services in the background.
-# `npm stop` stops it all. Streams, projections, API and UI join as their issues land.
+# `npm stop` stops it all. Projections, API and UI join as their issues land.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
@@ -12,4 +12,5 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 tsx --conditions=ipmi-source infra/local/init.ts
 tsx --conditions=ipmi-source infra/local/demo.ts
 bash scripts/services.sh start
-echo 'collector metrics: http://127.0.0.1:9101/metrics   logs: .state/logs/'
+echo 'metrics: collector http://127.0.0.1:9101/metrics, streams http://127.0.0.1:9102/metrics   logs: .state/logs/'
+echo 'alerts and insights: npx ipmi-monitor tail alerts insights --from-beginning'
