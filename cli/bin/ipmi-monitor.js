@@ -14,7 +14,7 @@ if (existsSync(compiled)) {
   const child = spawn(
     process.execPath,
     ['--conditions=ipmi-source', '--import', 'tsx', source, ...process.argv.slice(2)],
-    { stdio: 'inherit' },
+    { stdio: 'inherit', env: { ...process.env, IPMI_MONITOR_WRAPPER_PID: String(process.pid) } },
   );
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => {

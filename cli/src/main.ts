@@ -14,6 +14,20 @@ process.on('warning', (w) => {
   if (w.name !== 'TimeoutNegativeWarning') process.stderr.write(`${w.name}: ${w.message}\n`);
 });
 
+// Run through bin/ipmi-monitor.js in a checkout, this process is the wrapper's child. A
+// wrapper killed with SIGKILL cannot pass the signal on, and a service left behind would keep
+// polling BMCs and holding partitions: when the wrapper is gone, stop as if told to.
+const wrapper = Number(process.env.IPMI_MONITOR_WRAPPER_PID ?? 0);
+if (wrapper > 0) {
+  const watch = setInterval(() => {
+    if (process.ppid !== wrapper) {
+      clearInterval(watch);
+      process.kill(process.pid, 'SIGTERM');
+    }
+  }, 1000);
+  watch.unref();
+}
+
 const version = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
     version: string;
