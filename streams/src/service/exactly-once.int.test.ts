@@ -336,4 +336,50 @@ describe('stream processor: exactly once', () => {
       );
     }
   });
+
+  test('a poison message goes to the DLQ with its error, inside the transaction; the rest is processed once', async () => {
+    const servers = ['eo-poison-1', 'eo-poison-2'];
+    const feed = new Feed(producer, servers);
+    const inst = startInstance('poison');
+    await restoredOnce(inst);
+    await feed.step();
+    // Bytes that are not Avro at all, keyed like one of the servers, between its two steps.
+    await seam.produceBytes('ipmi.sel.v1', [
+      { key: 'eo-poison-1', value: Buffer.from('not avro') },
+    ]);
+    await feed.step();
+    await settled();
+    const parked: { code: string; offset: string }[] = [];
+    const reader = await seam.consumeBytes(
+      { groupId: 'eo-dlq-reader', topics: ['ipmi.sel.v1.dlq'], lagIntervalMs: 0 },
+      (m) => {
+        parked.push({ code: m.headers['x-error-code'] ?? '', offset: m.offset });
+        return Promise.resolve();
+      },
+    );
+    await eventually(() => (parked.length >= 1 ? true : undefined), {
+      timeoutMs: 30_000,
+      what: 'the poison message in the DLQ',
+    });
+    await reader.stop();
+    assert.deepEqual(
+      parked.map((p) => p.code),
+      ['RT_DECODE_FAILED'],
+    );
+    const events = (await seam.readAll('ipmi.alerts.v1')).filter((e) =>
+      (e.event.value as { serverId: string }).serverId.startsWith('eo-poison-'),
+    );
+    assert.deepEqual(events.map((e) => e.event.type).sort(), [
+      'AlertRaised',
+      'AlertRaised',
+      'AlertRaised',
+      'AlertRaised',
+      'AlertResolved',
+      'AlertResolved',
+      'AlertResolved',
+      'AlertResolved',
+    ]);
+    inst.child.kill('SIGTERM');
+    assert.equal(await inst.exited, 0, inst.log.slice(-3000));
+  });
 });
