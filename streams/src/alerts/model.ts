@@ -19,6 +19,15 @@
  * - Flapping: a fingerprint re-raised more than `flapCount` times within `flapWindowMs` must
  *   stay clear for `flapHoldMs` (event time, advanced by any later event of the server)
  *   before it resolves.
+ * - Expiry: a SENSOR alert whose sensor has said nothing (no reading, good or bad) for
+ *   `sensorExpireMs` while its BMC answers is resolved EXPIRED (the sensor disappeared or is
+ *   no longer read); a WARNING SEL alert with no recurrence for `selWarningExpireMs` too,
+ *   because most BMCs never log the deassertion of a correctable error. CRITICAL SEL alerts
+ *   (uncorrectable ECC, a failed PSU) stay until deasserted, cleared or the server removed.
+ *   Expiry is judged by the clock of the alert's own input: a later reading of the same
+ *   server for SENSOR alerts, a later SEL entry or SEL poll of the server for SEL alerts.
+ *   Topics are consumed at their own pace, so an event of another topic may be far ahead
+ *   of a reading still on its way; it must not expire the alert that reading keeps alive.
  * - Silences (SilenceSet / SilenceLifted on ipmi.silences.v1) do not stop the lifecycle: an
  *   alert a silence covers carries `silencedBy`, and notifications skip it. When a silence
  *   starts, is lifted or expires (event time ≥ endsAt, seen on any later event of the
@@ -58,6 +67,10 @@ export interface AlertConfig {
   readonly flapWindowMs: number;
   /** How long a flapping alert must stay clear before it resolves. */
   readonly flapHoldMs: number;
+  /** A SENSOR alert whose sensor was not read for this long (BMC reachable) expires. */
+  readonly sensorExpireMs: number;
+  /** A WARNING SEL alert without recurrence for this long expires. */
+  readonly selWarningExpireMs: number;
 }
 
 export const DEFAULT_ALERT_CONFIG: AlertConfig = {
@@ -66,6 +79,8 @@ export const DEFAULT_ALERT_CONFIG: AlertConfig = {
   flapCount: 3,
   flapWindowMs: 60 * 60_000,
   flapHoldMs: 10 * 60_000,
+  sensorExpireMs: 60 * 60_000,
+  selWarningExpireMs: 24 * 60 * 60_000,
 };
 
 /** Evidence kept per alert (the schema caps evidenceEventIds at 20, oldest first). */
@@ -102,6 +117,8 @@ export interface OpenAlert extends SensorDetails {
   readonly clear: PendingClear | null;
   /** silenceId of the silence covering it; absent in state saved before silences existed. */
   readonly silencedBy?: string | null;
+  /** occurredAt of the latest observation of its condition, present or clear (expiry). */
+  readonly lastObservedAt?: number;
 }
 
 /** A silence as the processor keeps it: what it matches and when. */
@@ -355,6 +372,7 @@ function raise(
     flapping,
     clear: null,
     silencedBy: silenceFor(silences, o.key, o.occurredAt),
+    lastObservedAt: o.occurredAt,
   };
   w.open[fp] = alert;
   const value: AlertRaised = body(alert, 1, o.occurredAt, ctx);
@@ -374,6 +392,7 @@ function recur(w: Work, a: OpenAlert, o: ConditionPresent, cfg: AlertConfig, ctx
     unit: o.unit,
     occurrences: a.occurrences + 1,
     lastSeenAt: Math.max(a.lastSeenAt, o.occurredAt),
+    lastObservedAt: Math.max(a.lastObservedAt ?? a.lastSeenAt, o.occurredAt),
     evidenceEventIds: [...a.evidenceEventIds, o.eventId].slice(-EVIDENCE_CAP),
     selOffsets:
       o.selOffset === null || a.selOffsets.includes(o.selOffset)
@@ -397,7 +416,12 @@ function recur(w: Work, a: OpenAlert, o: ConditionPresent, cfg: AlertConfig, ctx
   w.out.push({ type: 'AlertUpdated', value });
 }
 
-function clearOne(w: Work, a: OpenAlert, c: ConditionClear) {
+function clearOne(w: Work, a0: OpenAlert, c: ConditionClear) {
+  const a: OpenAlert = {
+    ...a0,
+    lastObservedAt: Math.max(a0.lastObservedAt ?? a0.lastSeenAt, c.occurredAt),
+  };
+  w.open[a.fingerprint] = a;
   let selOffsets = a.selOffsets;
   if (c.selOffset !== null && selOffsets.length > 0) {
     // A deassertion clears only the offset it names; the alert waits for all of them.
@@ -482,6 +506,51 @@ function terminal(w: Work, event: AnyEvent, ctx: AlertContext) {
   }
 }
 
+/**
+ * A WARNING SEL entry that was already older than its expiry when the collector read it (the
+ * history of a newly added BMC) opens no alert: it would only expire on the next event.
+ * Judged from the entry's own timestamps, so a replay decides the same.
+ */
+function staleOnArrival(event: AnyEvent, o: ConditionPresent, cfg: AlertConfig): boolean {
+  return (
+    event.type === 'SelEntryRecorded' &&
+    o.key.componentType === 'SEL' &&
+    o.severity === 'WARNING' &&
+    event.value.observedAt - event.value.occurredAt >= cfg.selWarningExpireMs
+  );
+}
+
+/** Resolves EXPIRED the alerts nothing has spoken for (see the module comment). */
+function expire(
+  w: Work,
+  facts: ServerAlertState,
+  event: AnyEvent,
+  now: number,
+  cfg: AlertConfig,
+  ctx: AlertContext,
+) {
+  const readingClock = event.type === 'SensorReadingRecorded';
+  const selClock =
+    event.type === 'SelEntryRecorded' ||
+    event.type === 'SelCleared' ||
+    event.type === 'SelOverflowDetected' ||
+    (event.type === 'PollCompleted' && event.value.kind === 'SEL');
+  if (!readingClock && !selClock) return;
+  for (const a of Object.values(w.open)) {
+    const quietFor = now - (a.lastObservedAt ?? a.lastSeenAt);
+    const expired =
+      (readingClock &&
+        a.key.componentType === 'SENSOR' &&
+        facts.bmcReachable !== false &&
+        quietFor >= cfg.sensorExpireMs) ||
+      (selClock &&
+        a.key.componentType === 'SEL' &&
+        a.severity === 'WARNING' &&
+        now - a.lastSeenAt >= cfg.selWarningExpireMs);
+    if (expired) resolve(w, a, 'EXPIRED', null, now, ctx);
+  }
+}
+
 /** Forgets the history of closed fingerprints that can no longer count as flapping. */
 function prune(w: Work, now: number, cfg: AlertConfig) {
   for (const [fp, h] of Object.entries(w.history)) {
@@ -522,13 +591,16 @@ export function decideAlerts(
       const fp = fingerprintOf(o.key);
       const open = w.open[fp];
       if (open !== undefined) recur(w, open, o, cfg, ctx);
-      else if (!inhibited(facts, o)) raise(w, fp, o, cfg, ctx, silences);
+      else if (!inhibited(facts, o) && !staleOnArrival(event, o, cfg)) {
+        raise(w, fp, o, cfg, ctx, silences);
+      }
     } else {
       for (const a of Object.values(w.open)) if (matches(a, o)) clearOne(w, a, o);
     }
   }
   terminal(w, event, ctx);
   settle(w, now, cfg, ctx);
+  expire(w, facts, event, now, cfg, ctx);
   reconcileSilences(w, silences, now, ctx);
   prune(w, now, cfg);
   return { state: { ...facts, open: w.open, history: w.history }, out: w.out };

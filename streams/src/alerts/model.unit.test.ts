@@ -646,3 +646,71 @@ test('a PSU pulled (presence deasserted) raises PART_REMOVED; reinserted, it res
   );
   assert.equal(out[0]?.value.summary, 'PSU1 Status: Presence detected deasserted');
 });
+
+test('expiry: a sensor that stops being read expires its alert; an unreachable BMC does not', () => {
+  const other = { sensorId: 'Inlet Temp#0x02', sensorName: 'Inlet Temp' } as const;
+  const gone = run([
+    critical(T0),
+    bmc(T0 + 30 * MIN, true),
+    // Another topic's clock far ahead expires nothing: the reading may be on its way.
+    bmc(T0 + 300 * MIN, true),
+    ok(T0 + 30 * MIN, other),
+    ok(T0 + 62 * MIN, other),
+  ]);
+  assert.deepEqual(
+    gone.out.map((e) => [e.type, e.type === 'AlertResolved' ? e.value.resolutionReason : '']),
+    [
+      ['AlertRaised', ''],
+      ['AlertResolved', 'EXPIRED'],
+    ],
+  );
+  // The same silence while the BMC is down is the BMC's problem, not the sensor's.
+  const dark = run([critical(T0), bmc(T0 + 5 * MIN, false), bmc(T0 + 90 * MIN, false)]);
+  assert.deepEqual(
+    dark.out.filter((e) => e.value.condition === 'SENSOR_THRESHOLD').map((e) => e.type),
+    ['AlertRaised'],
+  );
+  // A sensor read OK once (not enough to clear) still counts as read.
+  const reading = run([critical(T0), ok(T0 + 50 * MIN), critical(T0 + 100 * MIN)]);
+  assert.deepEqual(reading.types, ['AlertRaised', 'AlertUpdated']);
+});
+
+test('expiry: a correctable-ECC alert ends after a quiet day; an uncorrectable one stays', () => {
+  const poll = (at: number): AnyEvent => ({
+    type: 'PollCompleted',
+    value: {
+      ...sampleEvents.PollCompleted,
+      serverId: SERVER,
+      eventId: id('poll'),
+      occurredAt: at,
+      kind: 'SEL',
+    },
+  });
+  const quiet = run([
+    sel(T0, ecc),
+    sel(T0 + 12 * 60 * MIN, ecc),
+    ok(T0 + 48 * 60 * MIN), // a reading is not the SEL's clock
+    poll(T0 + 37 * 60 * MIN),
+  ]);
+  assert.deepEqual(
+    quiet.out.map((e) => [e.type, e.type === 'AlertResolved' ? e.value.resolutionReason : '']),
+    [
+      ['AlertRaised', ''],
+      ['AlertUpdated', ''],
+      ['AlertResolved', 'EXPIRED'],
+    ],
+  );
+  const fatal = run([
+    sel(T0, { ...ecc, eventOffset: 1, severity: 'CRITICAL', description: 'Uncorrectable ECC' }),
+    poll(T0 + 72 * 60 * MIN),
+  ]);
+  assert.deepEqual(fatal.types, ['AlertRaised']);
+});
+
+test("a WARNING SEL entry already a day old when read (a new BMC's history) opens no alert", () => {
+  const old = sel(T0, ecc);
+  const history = { ...old, value: { ...old.value, observedAt: T0 + 3 * 24 * 60 * MIN } };
+  assert.deepEqual(run([history]).types, []);
+  const fresh = { ...old, value: { ...old.value, observedAt: T0 + 5 * MIN } };
+  assert.deepEqual(run([fresh]).types, ['AlertRaised']);
+});

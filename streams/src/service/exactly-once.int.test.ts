@@ -28,7 +28,8 @@ import { STREAMS_CHANGELOG, STREAMS_INPUTS } from './streams.js';
 // The CLI's source entry, run directly (bin/ipmi-monitor.js would put a wrapper process in
 // between, and SIGKILL must hit the processor itself).
 const main = new URL('../../../cli/src/main.ts', import.meta.url).pathname;
-const HOUR = 3_600_000;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 const logDir = join(process.cwd(), '.state', 'test-logs');
 mkdirSync(logDir, { recursive: true });
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -43,9 +44,10 @@ interface Instance {
 }
 
 /**
- * Input for `servers` servers, `cycles` problem/recovery cycles each. Event time advances two
- * hours per reading, so cycles are far apart for the flapping rule (1 h window) and the
- * update throttle; what is tested is delivery, not those rules.
+ * Input for `servers` servers, `cycles` problem/recovery cycles each. Cycles start six hours
+ * of event time apart, far apart for the flapping rule (1 h window) and the update throttle,
+ * and each lasts 40 minutes, well inside the expiry windows: what is tested is delivery, not
+ * those rules.
  */
 class Feed {
   private cycle = 0;
@@ -75,8 +77,8 @@ class Feed {
         ...sampleEvents.SensorReadingRecorded,
         eventId: `rd-${serverId}-${c}-${i}`,
         serverId,
-        occurredAt: base + i * 2 * HOUR,
-        observedAt: base + i * 2 * HOUR,
+        occurredAt: base + i * 20 * MINUTE,
+        observedAt: base + i * 20 * MINUTE,
         state,
         value: state === 'CRITICAL' ? 95 : 60,
         crossedThreshold: state === 'CRITICAL' ? 'UCR' : null,
@@ -85,8 +87,8 @@ class Feed {
         ...sampleEvents.SelEntryRecorded,
         eventId: `sel-${serverId}-${c}-${i}`,
         serverId,
-        occurredAt: base + i * HOUR,
-        observedAt: base + i * HOUR,
+        occurredAt: base + i * 10 * MINUTE,
+        observedAt: base + i * 10 * MINUTE,
         recordId: c * 2 + i + 1,
         sensorType: 'MEMORY',
         sensorName: 'DIMMA1',
@@ -210,6 +212,11 @@ async function checkAlerts(servers: readonly string[], cycles: number): Promise<
   for (const e of events) {
     const v = e.event.value as { eventId: string; fingerprint: string; serverId: string };
     assert.ok(!ids.has(v.eventId), `event ${v.eventId} (${e.event.type}) produced twice`);
+    if (e.event.type === 'AlertResolved') {
+      // Resolved by the input's own recovery, never by expiry or anything a crash could cause.
+      const reason = (e.event.value as { resolutionReason: string }).resolutionReason;
+      assert.ok(['CONDITION_CLEARED', 'DEASSERTED'].includes(reason), `resolved ${reason}`);
+    }
     ids.add(v.eventId);
     const list = byFingerprint.get(v.fingerprint) ?? [];
     list.push(e.event.type);
