@@ -424,6 +424,45 @@ export function insightStateParts(state: ServerInsightState): Record<string, unk
 }
 
 /**
+ * The parts that differ between two states of one server (`before` as loaded, `after` as
+ * decided), by identity and without building every part: what a reading changes is one
+ * sensor's live part, and finding it must not cost a walk over all of the server's parts.
+ * `put` holds new or changed parts, `removed` the names of parts that are gone.
+ */
+export function changedInsightParts(
+  before: ServerInsightState,
+  after: ServerInsightState,
+): { readonly put: Record<string, unknown>; readonly removed: string[] } {
+  const put: Record<string, unknown> = {};
+  const removed: string[] = [];
+  if (before === after) return { put, removed };
+  if (before.facts !== after.facts) put.facts = after.facts;
+  if (before.sensors !== after.sensors) {
+    for (const id in after.sensors) {
+      const a = after.sensors[id];
+      const b = before.sensors[id];
+      if (a === undefined || a === b) continue;
+      if (a.live !== b?.live) put[`s/${id}/live`] = a.live;
+      if (a.history !== b?.history) put[`s/${id}/history`] = a.history;
+    }
+    for (const id in before.sensors) {
+      if (!(id in after.sensors)) removed.push(`s/${id}/live`, `s/${id}/history`);
+    }
+  }
+  const tables = [
+    ['dimm', before.dimms, after.dimms],
+    ['psu', before.psus, after.psus],
+    ['open', before.open, after.open],
+  ] as const;
+  for (const [prefix, b, a] of tables) {
+    if (a === b) continue;
+    for (const k in a) if (a[k] !== (b as Record<string, unknown>)[k]) put[`${prefix}/${k}`] = a[k];
+    for (const k in b) if (!(k in a)) removed.push(`${prefix}/${k}`);
+  }
+  return { put, removed };
+}
+
+/**
  * The state from its parts (as stored: trusted, not validated). Keys this version does not
  * know are ignored, so a state written by a newer version still loads.
  */

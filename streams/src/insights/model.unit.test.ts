@@ -16,6 +16,7 @@ import {
   PSU_TASK,
   TEMPERATURE_CREEP,
   TIME_TO_THRESHOLD,
+  changedInsightParts,
   decideFleetInsights,
   decideInsights,
   dimmLabelOf,
@@ -854,4 +855,25 @@ test('a temperature excursion shorter than half the recent window is no trend', 
   assert.deepEqual(summary(by(run(sustained).out, TEMPERATURE_CREEP)), [
     ['InsightRaised', 1, 'MEDIUM'],
   ]);
+});
+
+test('changedInsightParts finds exactly the parts a full split would show as changed', () => {
+  let state = EMPTY_SERVER_INSIGHT_STATE;
+  for (const e of [...mixed(), event('ServerRemoved', { occurredAt: T0 + 31 * DAY })]) {
+    const after = decideInsights(state, e, ctx(SMALL)).state;
+    const full = insightStateParts(state);
+    const next = insightStateParts(after);
+    const expectedPut = Object.keys(next)
+      .filter((k) => next[k] !== full[k])
+      .sort();
+    const expectedRemoved = Object.keys(full)
+      .filter((k) => !(k in next))
+      .sort();
+    const { put, removed } = changedInsightParts(state, after);
+    // facts is always a part of a full split; changedInsightParts reports it when it changed.
+    assert.deepEqual(Object.keys(put).sort(), expectedPut, `put after ${e.type}`);
+    assert.deepEqual([...removed].sort(), expectedRemoved, `removed after ${e.type}`);
+    for (const k of Object.keys(put)) assert.equal(put[k], next[k]);
+    state = after;
+  }
 });

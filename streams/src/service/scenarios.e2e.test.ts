@@ -121,6 +121,11 @@ before(async () => {
   await seam.ensureTopics();
 });
 
+// However this file ends (a failed assertion, the runner's budget), no service outlives it.
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
 after(async () => {
   for (const c of children) c.kill('SIGKILL');
   await seam?.close();

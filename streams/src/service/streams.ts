@@ -32,8 +32,9 @@ import {
 import {
   decideInsights,
   insightStateFromParts,
-  insightStateParts,
+  changedInsightParts,
   type InsightConfig,
+  type ServerInsightState,
 } from '../insights/model.js';
 
 /** Inputs, co-partitioned by server id. */
@@ -75,12 +76,41 @@ export function createStreamsHandler(options: HandlerOptions) {
     registers,
   });
 
-  /** Loads the server's insight state from its parts, decides, writes back what changed. */
-  function insights(ctx: TaskContext, event: AnyEvent, serverId: string): void {
+  /**
+   * The last assembled insight state per server, with the stored objects it was built from.
+   * Used only while every one of those objects is still what the store holds (identity), so
+   * an aborted transaction, a restore or another partition's owner can never leave it stale:
+   * then the state is assembled from the store again.
+   */
+  const assembled = new Map<
+    string,
+    {
+      readonly names: readonly string[];
+      readonly keys: readonly string[];
+      readonly parts: Readonly<Record<string, unknown>>;
+      readonly state: ServerInsightState;
+    }
+  >();
+
+  function loadInsights(ctx: TaskContext, serverId: string) {
     const names = (ctx.get(insightIndexKey(serverId)) as string[] | undefined) ?? [];
+    const cached = assembled.get(serverId);
+    if (
+      cached !== undefined &&
+      cached.names === names &&
+      cached.keys.every((k, i) => ctx.get(k) === cached.parts[names[i] ?? ''])
+    ) {
+      return cached;
+    }
+    const keys = names.map((n) => insightPartKey(serverId, n));
     const parts: Record<string, unknown> = {};
-    for (const n of names) parts[n] = ctx.get(insightPartKey(serverId, n));
-    const before = insightStateFromParts(parts);
+    names.forEach((n, i) => (parts[n] = ctx.get(keys[i] ?? '')));
+    return { names, keys, parts, state: insightStateFromParts(parts) };
+  }
+
+  /** Decides the server's insights and writes back the parts that changed. */
+  function insights(ctx: TaskContext, event: AnyEvent, serverId: string): void {
+    const { names, keys, parts, state: before } = loadInsights(ctx, serverId);
     const decision = decideInsights(before, event, {
       source: options.source,
       observedAt: now(),
@@ -93,20 +123,34 @@ export function createStreamsHandler(options: HandlerOptions) {
     if (event.type === 'ServerRemoved') {
       for (const n of names) ctx.delete(insightPartKey(serverId, n));
       ctx.delete(insightIndexKey(serverId));
+      assembled.delete(serverId);
       return;
     }
     if (decision.state === before) return;
-    const after = insightStateParts(decision.state);
-    // Parts the decision did not touch are the very objects it was given (by contract of
-    // insightStateParts), so identity finds the ones to write.
-    for (const [n, v] of Object.entries(after)) {
-      if (parts[n] !== v) ctx.put(insightPartKey(serverId, n), v);
+    const { put, removed } = changedInsightParts(before, decision.state);
+    // Updated in place: a cached copy of it is only trusted while it matches the store.
+    const parts2 = parts as Record<string, unknown>;
+    let namesChanged = removed.length > 0;
+    for (const n in put) {
+      ctx.put(insightPartKey(serverId, n), put[n]);
+      if (!(n in parts2)) namesChanged = true;
+      parts2[n] = put[n];
     }
-    for (const n of names) if (!(n in after)) ctx.delete(insightPartKey(serverId, n));
-    const nextNames = Object.keys(after).sort();
-    if (nextNames.join('\u001e') !== names.join('\u001e')) {
+    let nextNames = names;
+    if (namesChanged) {
+      for (const n of removed) {
+        ctx.delete(insightPartKey(serverId, n));
+        delete parts2[n];
+      }
+      nextNames = Object.keys(parts2).sort();
       ctx.put(insightIndexKey(serverId), nextNames);
     }
+    assembled.set(serverId, {
+      names: nextNames,
+      keys: nextNames === names ? keys : nextNames.map((n) => insightPartKey(serverId, n)),
+      parts: parts2,
+      state: decision.state,
+    });
   }
 
   return (ctx: TaskContext, msg: ConsumedEvent): void => {
@@ -146,6 +190,9 @@ export interface StartStreamsOptions extends HandlerOptions {
 /** Joins the group and processes until stopped. */
 export async function startStreams(options: StartStreamsOptions): Promise<StreamProcessorHandle> {
   const handle = createStreamsHandler(options);
+  // Outputs exist before the first transaction: a send to a missing topic fails the whole
+  // batch, over and over, until someone creates it.
+  await options.seam.ensureTopics(['ipmi.alerts.v1', 'ipmi.insights.v1']);
   const processor = await options.seam.process({
     groupId: options.groupId ?? 'streams',
     inputs: STREAMS_INPUTS,
