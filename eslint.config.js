@@ -33,7 +33,8 @@ export default tseslint.config(
           paths: [
             {
               name: 'kafkajs',
-              message: 'Only the seam (runtime/src/kafka/seam.ts, processor.ts) talks to kafkajs: use connectSeam().',
+              message:
+                'Only the seam (runtime/src/kafka/seam.ts, processor.ts) talks to kafkajs: use connectSeam().',
             },
           ],
           patterns: [
