@@ -48,8 +48,6 @@ export interface TaskContext {
   /** Stores a value (JSON-serialisable) for the current message's server; null deletes. */
   put(key: string, value: unknown): void;
   delete(key: string): void;
-  /** Keys of the store that start with `prefix`, for scans of one server's entries. */
-  keys(prefix: string): string[];
   /** Events to produce with this message's transaction. */
   emit(topic: string, events: readonly OutgoingEvent[]): void;
 }
@@ -61,7 +59,10 @@ export interface StreamProcessorOptions {
   readonly inputs: readonly string[];
   /** Compacted topic (logical) carrying StateEntrySaved records. */
   readonly changelog: string;
-  /** Store name written into changelog records; the part of a key before its first `/`. */
+  /**
+   * `source` of the changelog records (`streams@<instance>`). Their `store` is the part of
+   * each key before its first `/`.
+   */
   readonly source: string;
   /** Group session timeout: how long a crashed member holds its partitions (default 10 s). */
   readonly sessionTimeoutMs?: number;
@@ -513,16 +514,6 @@ export async function startStreamProcessor(
                   },
                   put: write,
                   delete: (k) => write(k, null),
-                  keys: (prefix) => {
-                    const found = new Set<string>();
-                    for (const k of task.store.keys()) if (k.startsWith(prefix)) found.add(k);
-                    for (const [k, w] of pending) {
-                      if (!k.startsWith(prefix)) continue;
-                      if (w.value === null) found.delete(k);
-                      else found.add(k);
-                    }
-                    return [...found];
-                  },
                   emit: (t, events) => emitted.push([t, [...events]]),
                 },
                 msg,

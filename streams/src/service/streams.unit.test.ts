@@ -72,7 +72,6 @@ class Store {
       get: (k) => (pending.has(k) ? (pending.get(k) ?? undefined) : this.data.get(k)),
       put: (k, v) => void pending.set(k, v ?? null),
       delete: (k) => void pending.set(k, null),
-      keys: () => [],
       emit: (_t, events) => void out.push(...events),
     };
     const msg = { event: e } as unknown as ConsumedEvent;
