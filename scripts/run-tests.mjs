@@ -67,13 +67,12 @@ const concurrency = layer === 'unit' ? 2 : 2;
 const args = [
   '--import',
   'tsx',
+  '--import',
+  './scripts/test-exit.mjs',
   '--conditions=ipmi-source',
   '--test',
   `--test-timeout=${timeout}`,
   `--test-concurrency=${concurrency}`,
-  // A test file whose tests are all done but which still holds a handle (a socket, a timer
-  // from a client library) would otherwise keep the run waiting forever.
-  '--test-force-exit',
   '--test-reporter=spec',
   ...files,
 ];
