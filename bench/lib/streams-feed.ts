@@ -22,23 +22,12 @@ import {
   type ThresholdName,
 } from '@ipmi-monitor/schemas';
 import type { TypedProducer } from '@ipmi-monitor/runtime';
+import { seededRandom } from '@ipmi-monitor/collector';
 
 /** Event time of round 0; rounds are 30 s apart. */
 export const FEED_T0 = Date.parse('2026-01-01T00:00:00Z');
 export const ROUND_MS = 30_000;
 const HOUR = 3_600_000;
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ThresholdSensor {
   readonly kind: 'THRESHOLD';
@@ -329,7 +318,7 @@ export async function produceFeed(
   o: FeedOptions,
   batch = 2000,
 ): Promise<FeedSummary> {
-  const rand = rng(o.seed);
+  const rand = seededRandom(o.seed);
   const pEpisode = o.episodeChance ?? 0.002;
   const pSel = o.selChance ?? 0.02;
   const pOutage = o.outageChance ?? 0.0005;

@@ -9,6 +9,7 @@ export * from './sel/model.js';
 export * from './events/model.js';
 export * from './schedule/model.js';
 export { scheduleConfig, loadSchedulerConfig, schedulerConfigFrom } from './schedule/config.js';
+export { seededRandom } from './schedule/random.js';
 export { CredentialStore } from './credentials/store.js';
 export { credentialsConfig } from './credentials/config.js';
 export { loadSecretKeys, generateKey } from './credentials/key.js';

@@ -3,6 +3,7 @@ export * from './config.js';
 export * from './logger.js';
 export * from './shutdown.js';
 export * from './metrics.js';
+export { serveOps, type OpsEndpoint } from './http.js';
 export {
   connectSeam,
   type ConsumedEvent,

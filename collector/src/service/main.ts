@@ -2,7 +2,6 @@
  * The collector as a process: environment → configuration → startCollector, with a
  * `/metrics` endpoint and a graceful stop on SIGINT/SIGTERM. `ipmi-monitor collector` runs it.
  */
-import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import {
   createLogger,
   createMetricsRegistry,
   parseConfig,
+  serveOps,
 } from '@ipmi-monitor/runtime';
 import { parseSeverityOverrides } from '@ipmi-monitor/ipmi';
 import { credentialsConfig, credentialsFilePath } from '../credentials/config.js';
@@ -63,27 +63,14 @@ export async function runCollectorProcess(
   // polling runs.
   let running = false;
   if (own.httpPort > 0) {
-    const server = createServer((req, res) => {
-      if (req.url === '/health') {
-        res.writeHead(running ? 200 : 503, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: running ? 'ok' : 'starting' }));
-        return;
-      }
-      if (req.url !== '/metrics') {
-        res.writeHead(404).end();
-        return;
-      }
-      metrics.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
-        () => res.writeHead(500).end(),
-      );
+    const ops = await serveOps({
+      port: own.httpPort,
+      host: own.httpHost,
+      metrics,
+      logger,
+      healthy: () => running,
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(own.httpPort, own.httpHost, resolve);
-    });
-    shutdown.register('http', () => new Promise<void>((r) => server.close(() => r())));
-    logger.info({ port: own.httpPort, host: own.httpHost }, 'http endpoint listening');
+    shutdown.register('http', () => ops.close());
   }
 
   const collector = await startCollector({

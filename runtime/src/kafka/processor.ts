@@ -32,12 +32,13 @@ import {
   type Kafka,
   type PartitionAssigner,
 } from 'kafkajs';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { dlqTopicFor } from '@ipmi-monitor/schemas';
 import { hasCode, isRetriable, runtimeErrors } from '../errors.js';
 import type { SchemaCodec } from './codec.js';
+import { headersToStrings } from './headers.js';
 import type { ConsumedEvent, OutgoingEvent, TransactionalProducer } from './seam.js';
 
 /** What a handler sees of its task while it handles one message. */
@@ -94,6 +95,11 @@ export interface ProcessorDeps {
   recordsOf(topic: string): readonly string[];
   ensureTopics(topics: readonly string[]): Promise<void>;
   transactionalProducer(transactionalId: string): Promise<TransactionalProducer>;
+  /** The seam's readAll: decoded, read committed, from the start to the end as of the call. */
+  readAll(
+    topic: string,
+    options: { timeoutMs?: number; partitions?: readonly number[] },
+  ): Promise<ConsumedEvent[]>;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -247,7 +253,6 @@ export async function startStreamProcessor(
   const metrics = metricsFor(deps.metrics);
   const now = opts.now ?? Date.now;
   const group = deps.physical(opts.groupId);
-  const changelogPhysical = deps.physical(opts.changelog);
   for (const t of opts.inputs) deps.recordsOf(t);
   if (!deps.recordsOf(opts.changelog).includes('StateEntrySaved')) {
     throw runtimeErrors.error(
@@ -277,67 +282,16 @@ export async function startStreamProcessor(
     retry: { retries: 10 },
   });
 
-  /** Reads changelog partitions from their start to their end (committed data only). */
+  /** Rebuilds the stores of changelog partitions: the latest entry per key wins. */
   async function restore(partitions: readonly number[]): Promise<Map<number, Store>> {
     const stores = new Map<number, Store>(partitions.map((p) => [p, new Map()]));
-    const ends = await deps.admin.fetchTopicOffsets(changelogPhysical);
-    const pending = new Map<number, bigint>();
-    for (const e of ends) {
-      if (stores.has(e.partition) && BigInt(e.high) > BigInt(e.low)) {
-        pending.set(e.partition, BigInt(e.high));
-      }
-    }
-    if (pending.size === 0) return stores;
-    // A throwaway group: nothing is committed, and the group is deleted afterwards.
-    const readerGroup = `${group}.restore-${randomUUID()}`;
-    const reader = deps.kafka.consumer({ groupId: readerGroup, readUncommitted: false });
-    let finish: () => void = () => undefined;
-    const done = new Promise<void>((r) => (finish = r));
-    const reached = (partition: number, offset: string) => {
-      const end = pending.get(partition);
-      if (end !== undefined && BigInt(offset) + 1n >= end) {
-        pending.delete(partition);
-        if (pending.size === 0) finish();
-      }
-    };
-    reader.on(reader.events.END_BATCH_PROCESS, ({ payload }) =>
-      reached(payload.partition, payload.lastOffset),
-    );
-    await reader.connect();
-    try {
-      await reader.subscribe({ topics: [changelogPhysical], fromBeginning: true });
-      await reader.run({
-        autoCommit: false,
-        eachMessage: async ({ partition, message }) => {
-          const store = stores.get(partition);
-          const end = pending.get(partition);
-          if (!store || end === undefined || BigInt(message.offset) >= end) return;
-          const decoded = await deps.codec.decode(message.value);
-          const entry = decoded.value as { key: string; json: string | null };
-          if (entry.json === null) store.delete(entry.key);
-          else store.set(entry.key, JSON.parse(entry.json));
-          reached(partition, message.offset);
-        },
-      });
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        done,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () =>
-              reject(
-                runtimeErrors.error(
-                  'RT_KAFKA_UNAVAILABLE',
-                  `restoring ${opts.changelog} did not reach its end within 120 s`,
-                ),
-              ),
-            120_000,
-          );
-        }),
-      ]).finally(() => clearTimeout(timer));
-    } finally {
-      await reader.disconnect();
-      await deps.admin.deleteGroups([readerGroup]).catch(() => undefined);
+    const entries = await deps.readAll(opts.changelog, { partitions, timeoutMs: 120_000 });
+    for (const m of entries) {
+      const store = stores.get(m.partition);
+      const entry = m.event.value as { key: string; json: string | null };
+      if (!store) continue;
+      if (entry.json === null) store.delete(entry.key);
+      else store.set(entry.key, JSON.parse(entry.json));
     }
     return stores;
   }
@@ -479,7 +433,7 @@ export async function startStreamProcessor(
               offset: m.offset,
               key,
               timestamp: m.timestamp,
-              headers: headerStrings(m.headers),
+              headers: headersToStrings(m.headers),
               raw: m.value,
               schemaId: 0,
               event: { type: '', value: undefined },
@@ -644,14 +598,4 @@ export async function startStreamProcessor(
       await closeTasks([...tasks.keys()]);
     },
   };
-}
-
-function headerStrings(headers: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers ?? {})) {
-    if (v === undefined) continue;
-    const first = Array.isArray(v) ? v[0] : v;
-    if (first !== undefined) out[k] = first.toString();
-  }
-  return out;
 }

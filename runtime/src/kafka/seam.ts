@@ -35,6 +35,7 @@ import {
 } from '@ipmi-monitor/schemas';
 import { hasCode, isRetriable, runtimeErrors } from '../errors.js';
 import { SchemaCodec } from './codec.js';
+import { headersToStrings } from './headers.js';
 import {
   startStreamProcessor,
   type StreamProcessorHandle,
@@ -173,8 +174,12 @@ export interface Seam {
    * committing for any lasting group: how a service rebuilds state from a compacted topic
    * (the server configuration, the collector's SEL cursors) at start-up. Reads committed
    * data only; an open transaction holds the read until it ends. Bounded by `timeoutMs`.
+   * `partitions` limits the read to those (a stream processor restoring its tasks).
    */
-  readAll(topic: string, options?: { timeoutMs?: number }): Promise<ConsumedEvent[]>;
+  readAll(
+    topic: string,
+    options?: { timeoutMs?: number; partitions?: readonly number[] },
+  ): Promise<ConsumedEvent[]>;
   /**
    * Runs a stream processor: co-partitioned inputs, a store restored from `changelog`, and
    * read-process-write transactions (see processor.ts for the guarantees).
@@ -207,16 +212,6 @@ function kafkaLogCreator(logger: Logger) {
       const { message, ...extra } = entry;
       log[KAFKA_TO_PINO[level] ?? 'info']({ namespace, ...extra }, message);
     };
-}
-
-function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers ?? {})) {
-    if (v === undefined) continue;
-    const first = Array.isArray(v) ? v[0] : v;
-    if (first !== undefined) out[k] = first.toString();
-  }
-  return out;
 }
 
 /**
@@ -706,11 +701,16 @@ export async function connectSeam(options: SeamOptions): Promise<Seam> {
     });
   }
 
-  async function readAll(topic: string, options: { timeoutMs?: number } = {}) {
+  async function readAll(
+    topic: string,
+    options: { timeoutMs?: number; partitions?: readonly number[] } = {},
+  ) {
     settingsOf(topic);
     const ends = await retrying(() => admin.fetchTopicOffsets(physical(topic)));
+    const wanted = options.partitions;
     const pending = new Map(
       ends
+        .filter((e) => wanted === undefined || wanted.includes(e.partition))
         .filter((e) => Number(e.high) > Number(e.low))
         .map((e) => [e.partition, Number(e.high)] as const),
     );
@@ -831,6 +831,7 @@ export async function connectSeam(options: SeamOptions): Promise<Seam> {
           recordsOf: (t) => settingsOf(t).records,
           ensureTopics,
           transactionalProducer,
+          readAll,
         },
         opts,
       );

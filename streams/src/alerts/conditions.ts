@@ -201,125 +201,86 @@ export const PART_REMOVED = 'PART_REMOVED';
  */
 const BACK_TO_NORMAL_OFFSETS: readonly number[] = [0x00, 0x01, 0x06, 0x07];
 
+/** A SEL entry as evidence that `condition` of `component` is present. */
+function selPresent(
+  e: SelEntryRecorded & { severity: AlertSeverity },
+  componentType: ComponentType,
+  component: string,
+  condition: string,
+  summary: string,
+  selOffset: number | null,
+): ConditionPresent {
+  return {
+    kind: 'present',
+    key: { serverId: e.serverId, componentType, component, condition },
+    severity: e.severity,
+    summary,
+    sensorId: e.sensorId,
+    sensorType: e.sensorType,
+    value: null,
+    threshold: null,
+    unit: null,
+    selOffset,
+    eventId: e.eventId,
+    occurredAt: e.occurredAt,
+  };
+}
+
+/** A SEL entry as evidence that `conditions` of `component` have cleared. */
+function selClear(
+  e: SelEntryRecorded,
+  componentType: ComponentType,
+  component: string,
+  conditions: readonly string[],
+  selOffset: number | null,
+  reason: ConditionClear['reason'],
+): ConditionClear {
+  return {
+    kind: 'clear',
+    serverId: e.serverId,
+    componentType,
+    component,
+    conditions,
+    selOffset,
+    reason,
+    eventId: e.eventId,
+    occurredAt: e.occurredAt,
+  };
+}
+
 function selObservations(e: SelEntryRecorded): Observation[] {
+  const asserted = e.eventDirection === 'ASSERTION';
+  const alerting = isAlertSeverity(e.severity) ? { ...e, severity: e.severity } : null;
   // A threshold event of a sensor we also poll is the same problem as its readings: one
   // SENSOR_THRESHOLD alert, raised by whichever arrives first, the other one evidence.
   if (e.eventReadingTypeCode === 0x01 && e.sensorId !== null) {
     if (e.eventDirection === 'DEASSERTION') {
       if (e.eventOffset === null || !BACK_TO_NORMAL_OFFSETS.includes(e.eventOffset)) return [];
-      return [
-        {
-          kind: 'clear',
-          serverId: e.serverId,
-          componentType: 'SENSOR',
-          component: e.sensorId,
-          conditions: [SENSOR_THRESHOLD],
-          selOffset: null,
-          reason: 'DEASSERTED',
-          eventId: e.eventId,
-          occurredAt: e.occurredAt,
-        },
-      ];
+      return [selClear(e, 'SENSOR', e.sensorId, [SENSOR_THRESHOLD], null, 'DEASSERTED')];
     }
-    if (e.eventDirection !== 'ASSERTION' || !isAlertSeverity(e.severity)) return [];
-    return [
-      {
-        kind: 'present',
-        key: {
-          serverId: e.serverId,
-          componentType: 'SENSOR',
-          component: e.sensorId,
-          condition: SENSOR_THRESHOLD,
-        },
-        severity: e.severity,
-        summary: `${e.sensorName ?? e.sensorId}: ${e.description ?? 'threshold crossed'}`,
-        sensorId: e.sensorId,
-        sensorType: e.sensorType,
-        value: null,
-        threshold: null,
-        unit: null,
-        selOffset: null,
-        eventId: e.eventId,
-        occurredAt: e.occurredAt,
-      },
-    ];
+    if (!asserted || alerting === null) return [];
+    const summary = `${e.sensorName ?? e.sensorId}: ${e.description ?? 'threshold crossed'}`;
+    return [selPresent(alerting, 'SENSOR', e.sensorId, SENSOR_THRESHOLD, summary, null)];
   }
   const component = selComponent(e);
+  const name = e.sensorName ?? component;
   if (e.eventDirection === 'DEASSERTION') {
     // The classifier marks a deassertion alert-worthy when losing the state is the problem:
     // "Presence detected" deasserted on a PSU, drive or fan means the part was pulled.
-    if (isAlertSeverity(e.severity)) {
-      return [
-        {
-          kind: 'present',
-          key: { serverId: e.serverId, componentType: 'SEL', component, condition: PART_REMOVED },
-          severity: e.severity,
-          summary: `${e.sensorName ?? component}: ${e.description ?? 'state'} deasserted`,
-          sensorId: e.sensorId,
-          sensorType: e.sensorType,
-          value: null,
-          threshold: null,
-          unit: null,
-          selOffset: null,
-          eventId: e.eventId,
-          occurredAt: e.occurredAt,
-        },
-      ];
+    if (alerting !== null) {
+      const summary = `${name}: ${e.description ?? 'state'} deasserted`;
+      return [selPresent(alerting, 'SEL', component, PART_REMOVED, summary, null)];
     }
-    return [
-      {
-        kind: 'clear',
-        serverId: e.serverId,
-        componentType: 'SEL',
-        component,
-        conditions: [selCondition(e)],
-        selOffset: e.eventOffset,
-        reason: 'DEASSERTED',
-        eventId: e.eventId,
-        occurredAt: e.occurredAt,
-      },
-    ];
+    return [selClear(e, 'SEL', component, [selCondition(e)], e.eventOffset, 'DEASSERTED')];
   }
-  if (e.eventDirection !== 'ASSERTION') return [];
-  if (!isAlertSeverity(e.severity)) {
+  if (!asserted) return [];
+  if (alerting === null) {
     // An informational assertion of the same sensor (presence detected again) ends a
     // removal; for any other sensor there is no such alert and the clear matches nothing.
-    return [
-      {
-        kind: 'clear',
-        serverId: e.serverId,
-        componentType: 'SEL',
-        component,
-        conditions: [PART_REMOVED],
-        selOffset: null,
-        reason: 'CONDITION_CLEARED',
-        eventId: e.eventId,
-        occurredAt: e.occurredAt,
-      },
-    ];
+    return [selClear(e, 'SEL', component, [PART_REMOVED], null, 'CONDITION_CLEARED')];
   }
-  const name = e.sensorName ?? component;
-  return [
-    {
-      kind: 'present',
-      key: {
-        serverId: e.serverId,
-        componentType: 'SEL',
-        component,
-        condition: selCondition(e),
-      },
-      severity: e.severity,
-      summary: `${name}: ${e.description ?? 'event asserted'}`,
-      sensorId: e.sensorId,
-      sensorType: e.sensorType,
-      value: null,
-      threshold: null,
-      unit: null,
-      selOffset: e.eventOffset,
-      eventId: e.eventId,
-      occurredAt: e.occurredAt,
-    },
-  ];
+  const summary = `${name}: ${e.description ?? 'event asserted'}`;
+  return [selPresent(alerting, 'SEL', component, selCondition(e), summary, e.eventOffset)];
 }
 
 function bmcObservations(e: BmcReachabilityChanged): Observation[] {

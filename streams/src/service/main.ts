@@ -4,7 +4,6 @@
  * runs it. A fenced or failed processor exits non-zero so its supervisor restarts it; its
  * uncommitted work is redone by whoever owns the partitions next.
  */
-import { createServer } from 'node:http';
 import { hostname } from 'node:os';
 import {
   Shutdown,
@@ -13,6 +12,7 @@ import {
   createLogger,
   createMetricsRegistry,
   parseConfig,
+  serveOps,
   runtimeErrors,
 } from '@ipmi-monitor/runtime';
 import { streamsConfig } from './config.js';
@@ -74,27 +74,14 @@ export async function runStreamsProcess(
 
   let running = false;
   if (own.httpPort > 0) {
-    const server = createServer((req, res) => {
-      if (req.url === '/health') {
-        res.writeHead(running ? 200 : 503, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: running ? 'ok' : 'starting' }));
-        return;
-      }
-      if (req.url !== '/metrics') {
-        res.writeHead(404).end();
-        return;
-      }
-      metrics.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
-        () => res.writeHead(500).end(),
-      );
+    const ops = await serveOps({
+      port: own.httpPort,
+      host: own.httpHost,
+      metrics,
+      logger,
+      healthy: () => running,
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(own.httpPort, own.httpHost, resolve);
-    });
-    shutdown.register('http', () => new Promise<void>((r) => server.close(() => r())));
-    logger.info({ port: own.httpPort, host: own.httpHost }, 'http endpoint listening');
+    shutdown.register('http', () => ops.close());
   }
 
   const processor = await startStreams({
