@@ -34,7 +34,7 @@ export default tseslint.config(
             {
               name: 'kafkajs',
               message:
-                'Only the seam (runtime/src/kafka/seam.ts, processor.ts) talks to kafkajs: use connectSeam().',
+                'Only the seam (runtime/src/kafka/seam.ts, processor.ts, sink.ts) talks to kafkajs: use connectSeam().',
             },
           ],
           patterns: [
@@ -62,7 +62,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ['runtime/src/kafka/seam.ts', 'runtime/src/kafka/processor.ts'],
+    files: [
+      'runtime/src/kafka/seam.ts',
+      'runtime/src/kafka/processor.ts',
+      'runtime/src/kafka/sink.ts',
+    ],
     rules: { 'no-restricted-imports': 'off' },
   },
   {

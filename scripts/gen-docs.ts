@@ -22,6 +22,7 @@ import {
   scheduleConfig,
 } from '@ipmi-monitor/collector';
 import { streamsConfig, streamsErrors } from '@ipmi-monitor/streams';
+import { projectionErrors, projectionsConfig } from '@ipmi-monitor/projections';
 
 const repo = new URL('../', import.meta.url).pathname;
 const check = process.argv.includes('--check');
@@ -36,6 +37,10 @@ const catalogs: { pkg: string; catalog: ErrorCatalog }[] = [
     catalog: configErrors.catalog,
   },
   { pkg: '@ipmi-monitor/streams (stream processors, silences)', catalog: streamsErrors.catalog },
+  {
+    pkg: '@ipmi-monitor/projections (the log into the database)',
+    catalog: projectionErrors.catalog,
+  },
 ];
 
 function errorsDoc(): string {
@@ -94,6 +99,10 @@ function configDoc(): string {
     '## Stream processors',
     '',
     describeConfig(streamsConfig),
+    '',
+    '## Projections (the log into the database)',
+    '',
+    describeConfig(projectionsConfig),
     '',
   ].join('\n');
 }

@@ -37,6 +37,13 @@ commands:
                      silencedBy, and are not notified; a silence ends by itself
   streams            run a stream processor: alerts from readings, SEL and polls, exactly
                      once; run several to share the partitions
+  projections        write the log into the database (TimescaleDB): exactly once, with
+                     retention and, on the embedded database, the policy job runner
+  projections rebuild <name>... | --all
+                     empty projections (readings, sel, polls, inventory, servers, alerts,
+                     insights, silences) and replay their topics from the start of the log,
+                     with progress and ETA; stop the projections service first
+  migrate            apply pending database migrations and the configured retention, then exit
   --version          print the version
   help               this text
 `;
@@ -94,6 +101,27 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
         const { runStreamsProcess } = await import('@ipmi-monitor/streams');
         const { stopped } = await runStreamsProcess();
         return process.exit(await stopped);
+      }
+      case 'projections': {
+        const prj = await import('@ipmi-monitor/projections');
+        if (rest[0] === 'rebuild') {
+          await prj.runRebuild(rest.slice(1), (line) => io.stdout(`${line}\n`));
+          return process.exit(0);
+        }
+        if (rest.length > 0) {
+          io.stderr(`unknown projections subcommand "${rest[0]}"\n${USAGE}`);
+          return 2;
+        }
+        const { stopped } = await prj.runProjectionsProcess();
+        return process.exit(await stopped);
+      }
+      case 'migrate': {
+        const prj = await import('@ipmi-monitor/projections');
+        const applied = await prj.runMigrate();
+        io.stdout(
+          applied.length > 0 ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n',
+        );
+        return 0;
       }
       default:
         io.stderr(`unknown command "${command}"\n${USAGE}`);

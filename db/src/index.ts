@@ -19,3 +19,10 @@ export {
 } from './job-runner.js';
 export { serveSocket, type SocketHandle, type SocketOptions } from './socket.js';
 export { dbConfig } from './config.js';
+export {
+  applyRetention,
+  DEFAULT_RETENTION,
+  refreshWindowSeconds,
+  type RetentionChange,
+  type RetentionSettings,
+} from './retention.js';

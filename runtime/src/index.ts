@@ -24,4 +24,5 @@ export type {
   StreamProcessorOptions,
   TaskContext,
 } from './kafka/processor.js';
+export { sinkKey, type SinkBatch, type SinkHandle, type SinkOptions } from './kafka/sink.js';
 export { frame, readFrame, SchemaCodec, type DecodedRecord } from './kafka/codec.js';

@@ -41,6 +41,7 @@ import {
   type StreamProcessorHandle,
   type StreamProcessorOptions,
 } from './processor.js';
+import { startSink, type SinkHandle, type SinkOptions } from './sink.js';
 
 export interface TopicSettings {
   readonly records: readonly string[];
@@ -185,6 +186,13 @@ export interface Seam {
    * read-process-write transactions (see processor.ts for the guarantees).
    */
   process(options: StreamProcessorOptions): Promise<StreamProcessorHandle>;
+  /**
+   * Runs a sink: a consumer whose offsets are stored with the data it writes (a database
+   * projection), exactly once into that store (see sink.ts).
+   */
+  sink(options: SinkOptions): Promise<SinkHandle>;
+  /** First and next-to-write offset of every partition of a topic (low and high watermarks). */
+  offsets(topic: string): Promise<{ partition: number; low: string; high: string }[]>;
   /** Messages per partition a group still has to read; feeds the lag gauge. */
   lag(
     groupId: string,
@@ -837,6 +845,30 @@ export async function connectSeam(options: SeamOptions): Promise<Seam> {
       );
       closers.push(() => handle.stop());
       return handle;
+    },
+    sink: async (opts) => {
+      const handle = await startSink(
+        {
+          kafka,
+          admin,
+          codec,
+          logger: options.logger,
+          physical,
+          logical,
+          recordsOf: (t) => settingsOf(t).records,
+          toDlq,
+          onConsumed: (t, g, n) => metrics.consumed.inc({ topic: t, group: g }, n),
+          onRetry: (t, g, code) => metrics.retries.inc({ topic: t, group: g, code }),
+        },
+        opts,
+      );
+      closers.push(() => handle.stop());
+      return handle;
+    },
+    offsets: async (topic) => {
+      settingsOf(topic);
+      const ends = await retrying(() => admin.fetchTopicOffsets(physical(topic)));
+      return ends.map((e) => ({ partition: e.partition, low: e.low, high: e.high }));
     },
     lag,
     produceBytes,

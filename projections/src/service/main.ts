@@ -1,0 +1,214 @@
+/**
+ * The projections as a process: environment → configuration → database (opened, migrated,
+ * retention applied, job runner on the embedded engine) → the projections sink, with
+ * `/metrics` and `/health`, and a graceful stop on SIGINT/SIGTERM. `ipmi-monitor projections`
+ * runs it; `ipmi-monitor projections rebuild <name>...` replays projections instead.
+ */
+import {
+  applyRetention,
+  dbConfig,
+  migrate,
+  openDatabase,
+  startJobRunner,
+  type Database,
+  type RetentionSettings,
+} from '@ipmi-monitor/db';
+import {
+  Shutdown,
+  commonConfig,
+  connectSeam,
+  createLogger,
+  createMetricsRegistry,
+  parseConfig,
+  runtimeErrors,
+  serveOps,
+  type Logger,
+} from '@ipmi-monitor/runtime';
+import { projectionErrors } from '../errors.js';
+import {
+  projectionNamed,
+  projectionNames,
+  projections,
+  type ApplyOptions,
+} from '../projections.js';
+import { rebuild, startProjections } from '../runner.js';
+import { projectionsConfig, type ProjectionsConfig } from './config.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function applyOptions(own: ProjectionsConfig): ApplyOptions {
+  if (own.bulk !== 'copy' && own.bulk !== 'insert') {
+    throw runtimeErrors.error('RT_CONFIG_INVALID', 'IPMI_PROJECTIONS_BULK must be copy or insert');
+  }
+  return { bulk: own.bulk };
+}
+
+function retentionOf(own: ProjectionsConfig): RetentionSettings {
+  return {
+    readings: own.readingsRetention,
+    readings1m: own.minuteRetention,
+    readings1h: own.hourRetention,
+    pollOutcomes: own.pollRetention,
+  };
+}
+
+/** Opens, migrates and sets the retention of the database the projections write. */
+async function prepareDatabase(
+  env: Env,
+  own: ProjectionsConfig,
+  logger: Logger,
+): Promise<Database> {
+  const dbc = parseConfig(dbConfig, env);
+  const db = await openDatabase({
+    url: dbc.databaseUrl ?? undefined,
+    dataDir: dbc.dataDir,
+    logger,
+  });
+  try {
+    const applied = await migrate(db, { logger });
+    if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+    const changes = await applyRetention(db, retentionOf(own));
+    for (const c of changes) logger.info(c, 'retention changed');
+    return db;
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
+
+export async function runProjectionsProcess(
+  env: Env = process.env,
+): Promise<{ stopped: Promise<number> }> {
+  const common = parseConfig(commonConfig, env);
+  const own = parseConfig(projectionsConfig, env);
+  const apply = applyOptions(own);
+  const logger = createLogger({ name: 'projections', level: common.logLevel });
+  const metrics = createMetricsRegistry({ service: 'projections' });
+  const shutdown = new Shutdown(logger);
+
+  const db = await prepareDatabase(env, own, logger);
+  shutdown.register('database', () => db.close());
+  const jobs = startJobRunner(db, { logger, intervalMs: own.jobIntervalMs });
+  shutdown.register('jobs', () => jobs.stop());
+
+  const seam = await connectSeam({
+    brokers: common.kafkaBrokers,
+    registryUrl: common.registryUrl,
+    clientId: 'projections',
+    logger,
+    metrics,
+    topicPrefix: common.topicPrefix,
+  });
+  shutdown.register('kafka', () => seam.close());
+
+  let running = false;
+  if (own.httpPort > 0) {
+    const ops = await serveOps({
+      port: own.httpPort,
+      host: own.httpHost,
+      metrics,
+      logger,
+      healthy: () => running,
+    });
+    shutdown.register('http', () => ops.close());
+  }
+
+  const handle = await startProjections({
+    seam,
+    db,
+    logger,
+    metrics,
+    projections,
+    groupId: own.groupId,
+    apply,
+  });
+  shutdown.register('projections', () => handle.stop());
+  void handle.ready.then(() => {
+    running = true;
+    logger.info({ database: db.kind }, 'projections ready');
+  });
+
+  let resolveStopped: (code: number) => void = () => undefined;
+  const stopped = new Promise<number>((r) => (resolveStopped = r));
+  const stop = (signal: string, code: number) => {
+    void shutdown.run(signal).finally(() => resolveStopped(code));
+  };
+  handle.failed.catch((err: unknown) => {
+    logger.error({ err }, 'projections failed; stopping');
+    stop('failure', 1);
+  });
+  process.once('SIGINT', () => stop('SIGINT', 0));
+  process.once('SIGTERM', () => stop('SIGTERM', 0));
+  return { stopped };
+}
+
+/** `ipmi-monitor projections rebuild <name>... | --all`: one after the other, then exits. */
+export async function runRebuild(
+  names: readonly string[],
+  print: (line: string) => void,
+  env: Env = process.env,
+): Promise<void> {
+  const chosen = names.includes('--all')
+    ? projections
+    : names.map((n) => {
+        const p = projectionNamed(n);
+        if (!p) {
+          throw projectionErrors.error(
+            'PRJ_NO_PROJECTION',
+            `no projection "${n}" (known: ${projectionNames.join(', ')})`,
+          );
+        }
+        return p;
+      });
+  if (chosen.length === 0) {
+    throw projectionErrors.error(
+      'PRJ_NO_PROJECTION',
+      `name the projections to rebuild, or --all (known: ${projectionNames.join(', ')})`,
+    );
+  }
+  const common = parseConfig(commonConfig, env);
+  const own = parseConfig(projectionsConfig, env);
+  const logger = createLogger({
+    name: 'rebuild',
+    level: common.logLevel === 'info' ? 'warn' : common.logLevel,
+  });
+  const db = await prepareDatabase(env, own, logger);
+  try {
+    const seam = await connectSeam({
+      brokers: common.kafkaBrokers,
+      registryUrl: common.registryUrl,
+      clientId: 'projections-rebuild',
+      logger,
+      topicPrefix: common.topicPrefix,
+    });
+    try {
+      for (const projection of chosen) {
+        await rebuild({ seam, db, logger, projection, apply: applyOptions(own), print });
+      }
+    } finally {
+      await seam.close();
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+/** `ipmi-monitor migrate`: migrations and retention, then exits. Returns what it applied. */
+export async function runMigrate(env: Env = process.env): Promise<string[]> {
+  const common = parseConfig(commonConfig, env);
+  const own = parseConfig(projectionsConfig, env);
+  const logger = createLogger({ name: 'migrate', level: common.logLevel });
+  const dbc = parseConfig(dbConfig, env);
+  const db = await openDatabase({
+    url: dbc.databaseUrl ?? undefined,
+    dataDir: dbc.dataDir,
+    logger,
+  });
+  try {
+    const applied = await migrate(db, { logger });
+    await applyRetention(db, retentionOf(own));
+    return applied;
+  } finally {
+    await db.close();
+  }
+}
