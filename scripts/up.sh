@@ -12,5 +12,6 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 tsx --conditions=ipmi-source infra/local/init.ts
 tsx --conditions=ipmi-source infra/local/demo.ts
 bash scripts/services.sh start
-echo 'metrics: collector http://127.0.0.1:9101/metrics, streams http://127.0.0.1:9102/metrics   logs: .state/logs/'
+echo 'metrics: collector http://127.0.0.1:9101/metrics, streams http://127.0.0.1:9102/metrics, projections http://127.0.0.1:9103/metrics   logs: .state/logs/'
+echo 'database: embedded TimescaleDB in .state/db, owned by the projections process (tables: projections/README.md)'
 echo 'alerts and insights: npx ipmi-monitor tail alerts insights --from-beginning'
