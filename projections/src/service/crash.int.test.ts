@@ -14,7 +14,7 @@ import { migrate, openDatabase } from '@ipmi-monitor/db';
 import { connectSeam, type Seam } from '@ipmi-monitor/runtime';
 import { eventually, stackEnv, testLogger, testPrefix } from '@ipmi-monitor/runtime/testing';
 import { topicNames } from '@ipmi-monitor/schemas';
-// eslint-disable-next-line no-restricted-imports
+
 import { tempDir } from '../../../db/src/testing/temp-db.js';
 import { projections } from '../projections.js';
 import { startProjections as runProjections } from '../runner.js';
