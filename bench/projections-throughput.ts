@@ -24,9 +24,9 @@ import { migrate, openDatabase, type Database } from '@ipmi-monitor/db';
 import { connectSeam, type Seam } from '@ipmi-monitor/runtime';
 import { stackEnv, testPrefix } from '@ipmi-monitor/runtime/testing';
 import { projectionNamed, rebuild, startProjections } from '@ipmi-monitor/projections';
- 
+
 import { readings } from '../projections/src/testing/feed.js';
- 
+
 import { tempDir } from '../db/src/testing/temp-db.js';
 import { benchLogger } from './lib/log.js';
 import { fix, fmt, median } from './lib/stats.js';
