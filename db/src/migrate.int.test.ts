@@ -22,13 +22,13 @@ describe('migration 0001 on the embedded database', () => {
   });
   after(() => t.dispose());
 
-  test('applies 0001 and records it', async (ctx) => {
+  test('applies 0001 (and the later files) and records them', async (ctx) => {
     ctx.diagnostic(`fresh data dir opened in ${t.openMs} ms`);
-    assert.deepEqual(await migrate(t.db, { logger }), ['0001_init.sql']);
+    assert.deepEqual(await migrate(t.db, { logger }), ['0001_init.sql', '0002_projections.sql']);
     const { rows } = await t.db.query<{ version: number; name: string; checksum: string }>(
       'SELECT version, name, checksum FROM schema_migrations',
     );
-    assert.equal(rows.length, 1);
+    assert.equal(rows.length, 2);
     assert.equal(rows[0]?.name, 'init');
     assert.match(rows[0]?.checksum ?? '', /^[0-9a-f]{64}$/);
   });
@@ -60,8 +60,16 @@ describe('migration 0001 on the embedded database', () => {
   });
 
   test('refresh, compression and retention policies exist with their settings', async () => {
-    const jobs = (await t.db.jobs()).filter((j) => j.jobId >= 1000);
-    const byProc = new Map(jobs.map((j) => [j.procName, j]));
+    // The raw table's and the per-minute aggregate's policies (0002 adds more of each kind).
+    const jobs = (await t.db.jobs()).filter(
+      (j) =>
+        j.jobId >= 1000 && (j.hypertableName === 'readings' || j.hypertableName === 'readings_1m'),
+    );
+    const byProc = new Map(
+      jobs
+        .filter((j) => j.procName !== 'policy_retention' || j.hypertableName === 'readings')
+        .map((j) => [j.procName, j]),
+    );
     assert.deepEqual([...byProc.keys()].sort(), [
       'policy_compression',
       'policy_refresh_continuous_aggregate',
@@ -103,7 +111,7 @@ describe('migration 0001 on the embedded database', () => {
   test('running migrate again is a no-op', async () => {
     assert.deepEqual(await migrate(t.db, { logger }), []);
     const { rows } = await t.db.query<{ n: number }>('SELECT count(*) AS n FROM schema_migrations');
-    assert.deepEqual(rows, [{ n: 1 }]);
+    assert.deepEqual(rows, [{ n: 2 }]);
   });
 });
 
@@ -123,20 +131,20 @@ describe('migration bookkeeping', () => {
 
   test('a failing migration is rolled back and not recorded', async () => {
     await writeFile(
-      join(dir.dir, '0002_broken.sql'),
+      join(dir.dir, '0003_broken.sql'),
       'CREATE TABLE half_done (id int);\nSELECT no_such_function();\n',
     );
     await rejectsWith(migrate(t.db, { dir: dir.dir, logger }), 'DB_MIGRATION_FAILED');
     const { rows } = await t.db.query<{ tables: number; recorded: number }>(
       `SELECT (SELECT count(*) FROM pg_tables WHERE tablename = 'half_done') AS tables,
-              (SELECT count(*) FROM schema_migrations WHERE version = 2) AS recorded`,
+              (SELECT count(*) FROM schema_migrations WHERE version = 3) AS recorded`,
     );
     assert.deepEqual(rows, [{ tables: 0, recorded: 0 }]);
   });
 
   test('a fixed migration then applies', async () => {
-    await writeFile(join(dir.dir, '0002_broken.sql'), 'CREATE TABLE half_done (id int);\n');
-    assert.deepEqual(await migrate(t.db, { dir: dir.dir, logger }), ['0002_broken.sql']);
+    await writeFile(join(dir.dir, '0003_broken.sql'), 'CREATE TABLE half_done (id int);\n');
+    assert.deepEqual(await migrate(t.db, { dir: dir.dir, logger }), ['0003_broken.sql']);
   });
 
   test('editing an applied migration is detected by its checksum', async () => {

@@ -116,11 +116,15 @@ describe('policy jobs on the embedded engine', () => {
       `round: ${Math.round(performance.now() - started)} ms; ${report.jobs.map((j) => `${j.procName} ${j.ms} ms`).join(', ')}`,
     );
     assert.deepEqual(
-      report.jobs.filter((j) => j.hypertable !== null).map((j) => [j.procName, j.ok]),
+      report.jobs.filter((j) => j.hypertable !== null).map((j) => [j.procName, j.hypertable, j.ok]),
       [
-        ['policy_refresh_continuous_aggregate', true],
-        ['policy_compression', true],
-        ['policy_retention', true],
+        ['policy_refresh_continuous_aggregate', 'readings_1m', true],
+        ['policy_refresh_continuous_aggregate', 'readings_1h', true],
+        ['policy_compression', 'readings', true],
+        ['policy_retention', 'readings', true],
+        ['policy_retention', 'readings_1m', true],
+        ['policy_retention', 'readings_1h', true],
+        ['policy_retention', 'poll_outcomes', true],
       ],
     );
     assert.equal(report.analyzed, true);

@@ -35,7 +35,7 @@ describe('pg adapter through serveSocket', () => {
   });
 
   test('migrate works through it', async () => {
-    assert.deepEqual(await migrate(pgdb, { logger }), ['0001_init.sql']);
+    assert.deepEqual(await migrate(pgdb, { logger }), ['0001_init.sql', '0002_projections.sql']);
     assert.deepEqual(await migrate(pgdb, { logger }), []);
     // The embedded side sees the same database.
     const { rows } = await t.db.query<{ n: number }>(
