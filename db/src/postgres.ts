@@ -50,7 +50,7 @@ export async function copyThrough(
   return total;
 }
 
-function wrapClient(client: Client): Transaction {
+export function wrapClient(client: Client): Transaction {
   return {
     async query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
       try {

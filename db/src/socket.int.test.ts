@@ -2,7 +2,7 @@
  * The `pg` adapter against the embedded engine served by serveSocket, over ONE connection
  * (pglite-socket shares one session between connections). copyRows is not exercised
  * here: COPY through the socket crashes the embedded engine (docs ENVIRONMENT.md); the pg
- * adapter's COPY path is for a real TimescaleDB server.
+ * adapter's COPY path is tested against PostgreSQL 15 in pg-copy.int.test.ts.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
