@@ -12,6 +12,13 @@
  *    The figure is the median ratio projection / copy (legs alternate in order per rep).
  * 2. Rebuild: --rebuild-events readings (default 1,000,000) in the topic, then `rebuild`
  *    of the readings projection (truncate, replay, aggregate refresh) timed end to end.
+ * 3. Queries: 7 days of --servers × 30 sensors at --step-min minutes (default 10: 3M raw rows
+ *    for 100 servers; a 30 s step would be 60M, past what the embedded engine holds in its
+ *    4 GB), COPYed, aggregates refreshed and older chunks compressed by the job runner, plus
+ *    the other tables from the known feed. Every query of every Grafana dashboard (and every
+ *    variable query) runs --runs times over the last 1 h, 24 h and 7 days: p50/p95 per
+ *    window. Baseline: the sensor panel's series computed from the raw rows (no aggregate)
+ *    over 7 days, and the ratio of the panel's p50 to it.
  *
  *   npm run bench:projections                               # stack running
  *   npm run bench:projections -- --events 200000 --reps 3 --rebuild-events 1000000
@@ -20,16 +27,28 @@
  * Prints figures; asserts nothing. Deletes its topics and database on the way out.
  */
 import { parseArgs } from 'node:util';
-import { migrate, openDatabase, type Database } from '@ipmi-monitor/db';
-import { connectSeam, type Seam } from '@ipmi-monitor/runtime';
+import { migrate, openDatabase, startJobRunner, type Database } from '@ipmi-monitor/db';
+import { connectSeam, type ConsumedEvent, type Seam } from '@ipmi-monitor/runtime';
+import type { SensorReadingRecorded } from '@ipmi-monitor/schemas';
 import { stackEnv, testPrefix } from '@ipmi-monitor/runtime/testing';
-import { projectionNamed, rebuild, startProjections } from '@ipmi-monitor/projections';
+import {
+  projectionFor,
+  projectionNamed,
+  rebuild,
+  startProjections,
+} from '@ipmi-monitor/projections';
 
-import { readings } from '../projections/src/testing/feed.js';
+import { knownFeed, readings, sensorName, serverName } from '../projections/src/testing/feed.js';
+
+import {
+  dashboardQueries,
+  fillMacros,
+  variableValues,
+} from '../projections/src/testing/grafana.js';
 
 import { tempDir } from '../db/src/testing/temp-db.js';
 import { benchLogger } from './lib/log.js';
-import { fix, fmt, median } from './lib/stats.js';
+import { fix, fmt, median, percentile } from './lib/stats.js';
 import { machineLine } from './lib/system.js';
 
 process.removeAllListeners('warning');
@@ -40,7 +59,9 @@ const { values: args } = parseArgs({
     servers: { type: 'string', default: '100' },
     reps: { type: 'string', default: '3' },
     'rebuild-events': { type: 'string', default: '1000000' },
-    phases: { type: 'string', default: 'throughput,rebuild' },
+    phases: { type: 'string', default: 'throughput,rebuild,queries' },
+    'step-min': { type: 'string', default: '10' },
+    runs: { type: 'string', default: '20' },
   },
 });
 const phases = new Set(String(args.phases).split(','));
@@ -123,6 +144,123 @@ async function withDatabase<R>(fn: (db: Database) => Promise<R>): Promise<R> {
   }
 }
 
+const DASHBOARDS = new URL('../infra/compose/grafana/dashboards/', import.meta.url).pathname;
+
+async function queries(servers: number) {
+  const step = Number(args['step-min']) * 60_000;
+  const runs = Number(args.runs);
+  const DAY = 86_400_000;
+  const now = Math.floor(Date.now() / 60_000) * 60_000;
+  await withDatabase(async (db) => {
+    // The small tables from the known feed, through the projections themselves.
+    for (const e of knownFeed().events) {
+      if (e.topic === 'ipmi.readings.v1') continue;
+      const p = projectionFor(e.topic);
+      const consumed = { event: { type: e.type, value: e.value } } as unknown as ConsumedEvent;
+      await db.transaction((tx) => p?.apply(tx, [consumed], { bulk: 'copy' }) ?? Promise.resolve());
+    }
+    const t0 = performance.now();
+    let rows = 0;
+    const polls = Math.floor((7 * DAY) / step);
+    let chunk: SensorReadingRecorded[] = [];
+    const flush = async () => {
+      const events = chunk.map(
+        (value) =>
+          ({ event: { type: 'SensorReadingRecorded', value } }) as unknown as ConsumedEvent,
+      );
+      await db.transaction((tx) =>
+        (readingsProjection as NonNullable<typeof readingsProjection>).apply(tx, events, {
+          bulk: 'copy',
+        }),
+      );
+      rows += chunk.length;
+      chunk = [];
+    };
+    for (const r of readings({
+      servers,
+      sensors: SENSORS,
+      polls,
+      from: now - polls * step,
+      stepMs: step,
+    })) {
+      chunk.push(r);
+      if (chunk.length === 50_000) await flush();
+    }
+    await flush();
+    const loadS = (performance.now() - t0) / 1000;
+    const t1 = performance.now();
+    const jobs = startJobRunner(db, { logger, initialDelayMs: 1e9 });
+    await jobs.runAllOnce();
+    await jobs.stop();
+    console.log(
+      `queries: ${fmt(rows)} readings (${servers} servers × ${SENSORS} sensors, 7 days, ${args['step-min']} min step) loaded in ${fix(loadS)} s; ` +
+        `aggregates refreshed and chunks compressed in ${fix((performance.now() - t1) / 1000)} s`,
+    );
+    const windows = [
+      { name: '1 h', ms: 3_600_000, intervalMs: 5_000 },
+      { name: '24 h', ms: DAY, intervalMs: 60_000 },
+      { name: '7 days', ms: 7 * DAY, intervalMs: 600_000 },
+    ];
+    const sensorsChosen = [sensorName(1), sensorName(2)];
+    const all = dashboardQueries(DASHBOARDS);
+    const time = async (sql: string) => {
+      const t = performance.now();
+      await db.query(sql);
+      return performance.now() - t;
+    };
+    const perWindow = new Map<string, number[]>();
+    let sensorPanel7d: number[] = [];
+    for (const w of windows) {
+      for (const q of all) {
+        const sql = fillMacros(q.rawSql, {
+          from: new Date(now - w.ms),
+          to: new Date(now),
+          intervalMs: w.intervalMs,
+          vars: variableValues(q.variables, {
+            server: q.variables.find((v) => v.name === 'server')?.quoted
+              ? [serverName(0), serverName(1)]
+              : [serverName(0)],
+            sensor: sensorsChosen,
+          }),
+        });
+        await time(sql); // warm
+        const ms: number[] = [];
+        for (let i = 0; i < runs; i++) ms.push(await time(sql));
+        perWindow.set(w.name, [...(perWindow.get(w.name) ?? []), ...ms]);
+        if (
+          w.name === '7 days' &&
+          q.file === 'server-sensors.json' &&
+          q.format === 'time_series' &&
+          /readings_1h/.test(q.rawSql)
+        ) {
+          sensorPanel7d = ms;
+        }
+        console.log(
+          `  ${w.name.padEnd(6)} ${q.file.replace('.json', '')} / ${q.panel} ${q.refId}: p50 ${fix(median(ms), 2)} ms, p95 ${fix(percentile(ms, 0.95), 2)} ms`,
+        );
+      }
+    }
+    for (const w of windows) {
+      const ms = perWindow.get(w.name) ?? [];
+      console.log(
+        `queries over ${w.name}: ${all.length} queries × ${runs} runs, p50 ${fix(median(ms), 2)} ms, p95 ${fix(percentile(ms, 0.95), 2)} ms`,
+      );
+    }
+    const raw = `SELECT time_bucket('10 minutes', time) AS time, sensor_id AS metric, avg(value) AS value
+                   FROM readings
+                  WHERE server_id = '${serverName(0)}' AND sensor_id IN ('${sensorsChosen.join("','")}')
+                    AND time BETWEEN '${new Date(now - 7 * DAY).toISOString()}' AND '${new Date(now).toISOString()}'
+                  GROUP BY 1, 2 ORDER BY 1`;
+    await time(raw);
+    const rawMs: number[] = [];
+    for (let i = 0; i < runs; i++) rawMs.push(await time(raw));
+    console.log(
+      `baseline, the sensor series over 7 days from raw rows: p50 ${fix(median(rawMs), 2)} ms, p95 ${fix(percentile(rawMs, 0.95), 2)} ms; ` +
+        `sensor panel (aggregates) p50 ${fix(median(sensorPanel7d), 2)} ms = ${fix(median(sensorPanel7d) / median(rawMs), 2)} × raw`,
+    );
+  });
+}
+
 async function main() {
   console.log(machineLine());
   const servers = Number(args.servers);
@@ -199,6 +337,7 @@ async function main() {
       await seam.close();
     }
   }
+  if (phases.has('queries')) await queries(servers);
   for (const line of log.kafkajsSummary()) console.log(`kafkajs: ${line}`);
 }
 

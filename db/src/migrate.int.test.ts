@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { defaultMigrationsDir, migrate } from './migrate.js';
 import { logger, openTempDb, tempDir, type TestDb } from './testing/temp-db.js';
+
+/** Every migration file, in order: what a fresh database gets. */
+const ALL_MIGRATIONS = readdirSync(defaultMigrationsDir)
+  .filter((f) => /^\d{4}_.*\.sql$/.test(f))
+  .sort();
 
 async function rejectsWith(p: Promise<unknown>, code: string): Promise<Error> {
   try {
@@ -24,11 +30,11 @@ describe('migration 0001 on the embedded database', () => {
 
   test('applies 0001 (and the later files) and records them', async (ctx) => {
     ctx.diagnostic(`fresh data dir opened in ${t.openMs} ms`);
-    assert.deepEqual(await migrate(t.db, { logger }), ['0001_init.sql', '0002_projections.sql']);
+    assert.deepEqual(await migrate(t.db, { logger }), ALL_MIGRATIONS);
     const { rows } = await t.db.query<{ version: number; name: string; checksum: string }>(
       'SELECT version, name, checksum FROM schema_migrations',
     );
-    assert.equal(rows.length, 2);
+    assert.equal(rows.length, ALL_MIGRATIONS.length);
     assert.equal(rows[0]?.name, 'init');
     assert.match(rows[0]?.checksum ?? '', /^[0-9a-f]{64}$/);
   });
@@ -111,7 +117,7 @@ describe('migration 0001 on the embedded database', () => {
   test('running migrate again is a no-op', async () => {
     assert.deepEqual(await migrate(t.db, { logger }), []);
     const { rows } = await t.db.query<{ n: number }>('SELECT count(*) AS n FROM schema_migrations');
-    assert.deepEqual(rows, [{ n: 2 }]);
+    assert.deepEqual(rows, [{ n: ALL_MIGRATIONS.length }]);
   });
 });
 
@@ -131,20 +137,20 @@ describe('migration bookkeeping', () => {
 
   test('a failing migration is rolled back and not recorded', async () => {
     await writeFile(
-      join(dir.dir, '0003_broken.sql'),
+      join(dir.dir, '9999_broken.sql'),
       'CREATE TABLE half_done (id int);\nSELECT no_such_function();\n',
     );
     await rejectsWith(migrate(t.db, { dir: dir.dir, logger }), 'DB_MIGRATION_FAILED');
     const { rows } = await t.db.query<{ tables: number; recorded: number }>(
       `SELECT (SELECT count(*) FROM pg_tables WHERE tablename = 'half_done') AS tables,
-              (SELECT count(*) FROM schema_migrations WHERE version = 3) AS recorded`,
+              (SELECT count(*) FROM schema_migrations WHERE version = 9999) AS recorded`,
     );
     assert.deepEqual(rows, [{ tables: 0, recorded: 0 }]);
   });
 
   test('a fixed migration then applies', async () => {
-    await writeFile(join(dir.dir, '0003_broken.sql'), 'CREATE TABLE half_done (id int);\n');
-    assert.deepEqual(await migrate(t.db, { dir: dir.dir, logger }), ['0003_broken.sql']);
+    await writeFile(join(dir.dir, '9999_broken.sql'), 'CREATE TABLE half_done (id int);\n');
+    assert.deepEqual(await migrate(t.db, { dir: dir.dir, logger }), ['9999_broken.sql']);
   });
 
   test('editing an applied migration is detected by its checksum', async () => {
