@@ -9,7 +9,7 @@
  * `rebuild <name>` empties that projection's tables and replays its topics, and no other
  * projection's rows are touched.
  */
-import type { Queryable } from '@ipmi-monitor/db';
+import { sqlState, type Queryable } from '@ipmi-monitor/db';
 import type { ConsumedEvent } from '@ipmi-monitor/runtime';
 import type {
   BmcReachabilityChanged,
@@ -70,9 +70,9 @@ export type ProjectionName =
 
 export interface ApplyOptions {
   /**
-   * How readings enter the database: `copy` (COPY into a staging table, then one INSERT ...
-   * SELECT: the fast path) or `insert` (one INSERT from arrays: for connections that cannot
-   * COPY, such as the embedded engine's socket).
+   * How readings enter the database: `copy` (COPY, falling back to a staging table when the
+   * batch repeats readings already stored: the fast path) or `insert` (one INSERT from
+   * arrays: for connections that cannot COPY, such as the embedded engine's socket).
    */
   readonly bulk: 'copy' | 'insert';
 }
@@ -87,6 +87,9 @@ export interface Projection {
   /** Writes a batch's rows (events of one topic-partition, in log order). */
   apply(tx: Queryable, events: readonly ConsumedEvent[], opts: ApplyOptions): Promise<void>;
 }
+
+/** A unique key refused a row (SQLSTATE 23505). */
+const isUniqueViolation = (err: unknown) => sqlState(err) === '23505';
 
 /** The events of `type` in a batch, typed. */
 function ofType<T>(events: readonly ConsumedEvent[], type: string): T[] {
@@ -105,22 +108,39 @@ const readings: Projection = {
   async apply(tx, events, opts) {
     const list = ofType<SensorReadingRecorded>(events, 'SensorReadingRecorded');
     if (list.length === 0) return;
-    const rows = list.map(readingRow);
+    // Every reading of a poll shares its time: format each time once per batch.
+    const times = new Map<number, string>();
+    const rows = list.map((e) => {
+      let t = times.get(e.occurredAt);
+      if (t === undefined) times.set(e.occurredAt, (t = iso(e.occurredAt)));
+      return readingRow(e, t);
+    });
     if (opts.bulk === 'copy') {
-      // COPY cannot skip duplicates, so it fills a session-private staging table that one
-      // INSERT ... ON CONFLICT moves into the hypertable. ON COMMIT DELETE ROWS empties it;
-      // IF NOT EXISTS because a pooled connection may or may not have created it already.
-      await tx.exec(
-        `CREATE TEMP TABLE IF NOT EXISTS readings_in
-           (time timestamptz, server_id text, sensor_id text, value double precision, state text)
-           ON COMMIT DELETE ROWS`,
-      );
-      await tx.copyRows('readings_in', READING_COLUMNS, rows);
-      await tx.query(
-        `INSERT INTO readings (time, server_id, sensor_id, value, state)
-         SELECT time, server_id, sensor_id, value, state FROM readings_in
-         ON CONFLICT DO NOTHING`,
-      );
+      // Fast path: COPY straight into the hypertable. Offsets are stored with the rows, so a
+      // reading already in the table only arrives when the log itself holds it twice (a poll
+      // re-sent after a collector crash): then the unique key refuses the whole COPY, and
+      // the batch goes, from a savepoint, through a staging table that one INSERT ... ON
+      // CONFLICT DO NOTHING moves into the hypertable. (ON COMMIT DELETE ROWS empties it; IF
+      // NOT EXISTS because a pooled connection may have created it already.)
+      await tx.exec('SAVEPOINT readings_copy');
+      try {
+        await tx.copyRows('readings', READING_COLUMNS, rows);
+        await tx.exec('RELEASE SAVEPOINT readings_copy');
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        await tx.exec('ROLLBACK TO SAVEPOINT readings_copy');
+        await tx.exec(
+          `CREATE TEMP TABLE IF NOT EXISTS readings_in
+             (time timestamptz, server_id text, sensor_id text, value double precision, state text)
+             ON COMMIT DELETE ROWS`,
+        );
+        await tx.copyRows('readings_in', READING_COLUMNS, rows);
+        await tx.query(
+          `INSERT INTO readings (time, server_id, sensor_id, value, state)
+           SELECT time, server_id, sensor_id, value, state FROM readings_in
+           ON CONFLICT DO NOTHING`,
+        );
+      }
     } else {
       const cols = READING_COLUMNS.map((_, i) => rows.map((r) => r[i]));
       await tx.query(
@@ -130,15 +150,24 @@ const readings: Projection = {
         cols,
       );
     }
-    // A late reading never replaces a newer one in the current-sensors table.
-    await insertRows(
-      tx,
-      'sensors',
-      SENSOR_COLUMNS,
-      latestReadings(list).map(sensorRow),
-      `ON CONFLICT (server_id, sensor_id) DO UPDATE SET ${updateSet(SENSOR_COLUMNS, 2)}
-       WHERE sensors.time <= EXCLUDED.time`,
-    );
+    // A late reading never replaces a newer one in the current-sensors table. Through a
+    // staging table too on the COPY path: binding ~20 parameters per sensor costs the
+    // embedded engine more than copying the rows.
+    const sensorRows = latestReadings(list).map(sensorRow);
+    const upsert = `ON CONFLICT (server_id, sensor_id) DO UPDATE SET ${updateSet(SENSOR_COLUMNS, 2)}
+       WHERE sensors.time <= EXCLUDED.time`;
+    if (opts.bulk === 'copy') {
+      await tx.exec(
+        `CREATE TEMP TABLE IF NOT EXISTS sensors_in (LIKE sensors) ON COMMIT DELETE ROWS`,
+      );
+      await tx.copyRows('sensors_in', SENSOR_COLUMNS, sensorRows);
+      await tx.query(
+        `INSERT INTO sensors (${SENSOR_COLUMNS.join(', ')})
+         SELECT ${SENSOR_COLUMNS.join(', ')} FROM sensors_in ${upsert}`,
+      );
+    } else {
+      await insertRows(tx, 'sensors', SENSOR_COLUMNS, sensorRows, upsert);
+    }
   },
 };
 

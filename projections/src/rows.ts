@@ -54,8 +54,9 @@ export function latestBy<T>(
 
 export const READING_COLUMNS = ['time', 'server_id', 'sensor_id', 'value', 'state'] as const;
 
-export function readingRow(e: SensorReadingRecorded): Row {
-  return [iso(e.occurredAt), e.serverId, e.sensorId, e.value, e.state];
+/** `time` is `iso(e.occurredAt)`, given when the caller already formatted it. */
+export function readingRow(e: SensorReadingRecorded, time = iso(e.occurredAt)): Row {
+  return [time, e.serverId, e.sensorId, e.value, e.state];
 }
 
 export const SENSOR_COLUMNS = [

@@ -103,6 +103,8 @@ export async function startSink(deps: SinkDeps, opts: SinkOptions): Promise<Sink
     // kafkajs heartbeats between fetches: an idle fetch must return within the session.
     maxWaitTimeInMs: Math.min(1000, Math.floor(sessionTimeout / 4)),
     maxBytesPerPartition: opts.maxBytesPerPartition ?? 1024 * 1024,
+    // A whole fetch may hold a full batch of several partitions.
+    maxBytes: Math.max(10 * 1024 * 1024, 4 * (opts.maxBytesPerPartition ?? 0)),
     readUncommitted: false,
     retry: { retries: 10 },
   });
