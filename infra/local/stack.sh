@@ -278,7 +278,23 @@ check_port_free() { # port what [our_pid]
     cmdline=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null || true)
     home=$(sed -n 's/^-Dipmi.stack.home=//p' <<<"$cmdline")
     part=$(sed -n 's/^-Dipmi.stack.part=//p' <<<"$cmdline")
-    if [[ -n $home ]]; then
+    if [[ -n $home && ! -d $home ]]; then
+      # An orphan: its stack home (pid files, logs, data) was deleted while it ran, so no
+      # `stack.sh stop` can ever reach it (a test's cleanup that gave up on a slow stop and
+      # removed its temporary home). Nothing can use it any more: stop it and go on.
+      log "stopping an orphaned $part (pid $pid): its IPMI_STACK_HOME $home no longer exists"
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 40); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.5
+      done
+      kill -KILL "$pid" 2>/dev/null || true
+      for _ in $(seq 1 20); do
+        port_listening "$port" || return 0
+        sleep 0.5
+      done
+      who="the orphaned $part (pid $pid), which did not release the port"
+    elif [[ -n $home ]]; then
       who="the $part of another stack (pid $pid, IPMI_STACK_HOME=$home)"
     else
       who="pid $pid ($(tr '\n' ' ' <<<"$cmdline" | cut -c1-120))"
