@@ -125,8 +125,9 @@ function metricsFor(registry: Registry | undefined): ProjectionMetrics {
   return new ProjectionMetrics(registry);
 }
 
+/** A sink writing `opts.projections`, in consumer group `groupId`. */
 function sinkFor(
-  opts: ProjectionsOptions,
+  opts: Omit<ProjectionsOptions, 'groupId'>,
   groupId: string,
   onWritten?: (batch: SinkBatch) => void,
 ) {
@@ -238,7 +239,7 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildResult> {
   }, opts.progressEveryMs ?? 1000);
   try {
     sink = await sinkFor(
-      { ...opts, projections: [projection], groupId: '' },
+      { ...opts, projections: [projection] },
       `projections-rebuild-${projection.name}-${randomUUID()}`,
       (batch) => {
         events += batch.events.length;
