@@ -80,3 +80,26 @@ export class Shutdown {
     process.once('SIGTERM', onSignal);
   }
 }
+
+/**
+ * How a service process ends: SIGINT or SIGTERM runs the shutdown and resolves with exit code
+ * 0; `failed` rejecting (the service cannot go on: fenced, crashed) logs why, runs the
+ * shutdown and resolves with 1, so the supervisor restarts the process.
+ */
+export function stopOnSignals(
+  shutdown: Shutdown,
+  logger: Logger,
+  failed?: Promise<unknown>,
+): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const stop = (reason: string, code: number) => {
+      void shutdown.run(reason).finally(() => resolve(code));
+    };
+    failed?.catch((err: unknown) => {
+      logger.error({ err }, 'service failed; stopping');
+      stop('failure', 1);
+    });
+    process.once('SIGINT', () => stop('SIGINT', 0));
+    process.once('SIGTERM', () => stop('SIGTERM', 0));
+  });
+}

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { Shutdown, type CodedError } from './index.js';
+import { Shutdown, stopOnSignals, type CodedError } from './index.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -33,4 +33,23 @@ test('a hung close hits the deadline with RT_SHUTDOWN_TIMEOUT', async () => {
   const keepAlive = setTimeout(() => undefined, 5_000);
   await assert.rejects(s.run('test'), (e: CodedError) => e.code === 'RT_SHUTDOWN_TIMEOUT');
   clearTimeout(keepAlive);
+});
+
+test('stopOnSignals: a failed service shuts down and ends with exit code 1', async () => {
+  const s = new Shutdown(silent);
+  let closed = false;
+  s.register('thing', () => void (closed = true));
+  const code = await stopOnSignals(s, silent, Promise.reject(new Error('fenced')));
+  assert.equal(code, 1);
+  assert.equal(closed, true);
+});
+
+test('stopOnSignals: SIGTERM shuts down and ends with exit code 0', async () => {
+  const s = new Shutdown(silent);
+  let closed = false;
+  s.register('thing', () => void (closed = true));
+  const stopped = stopOnSignals(s, silent);
+  process.emit('SIGTERM');
+  assert.equal(await stopped, 0);
+  assert.equal(closed, true);
 });

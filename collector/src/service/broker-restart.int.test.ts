@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -51,7 +51,12 @@ const selOf = (serverId: string) =>
     .filter((e) => e.serverId === serverId);
 
 before(async () => {
-  home = await mkdtemp(join(tmpdir(), 'ipmi-stack-collector-'));
+  // A fixed home: should a previous run have been cut short before its cleanup finished, its
+  // stack is found by its pid files and stopped here, instead of holding the ports.
+  home = join(tmpdir(), 'ipmi-stack-collector-broker-restart');
+  await stack('stop').catch(() => undefined);
+  await rm(home, { recursive: true, force: true });
+  await mkdir(home, { recursive: true });
   work = await mkdtemp(join(tmpdir(), 'collector-restart-'));
   await stack('start');
   fleet = await startFleet({
@@ -109,14 +114,15 @@ after(async () => {
     clearTimeout(limit);
     console.error(`after: ${name} ${Date.now() - t} ms`);
   };
-  // Kafka back first (no-op when it runs), so nothing below waits on a broker that is away.
-  await step('kafka up', () => stack('start', 'kafka'));
+  // The private stack and the fleet first: the test runner ends a file 15 s after its last
+  // test, and processes left running would hold this file's fixed ports against the next
+  // run. The clients closed after them give up on the missing broker within their bound.
+  await step('stack', () => stack('stop'));
+  await step('fleet', async () => fleet?.stopAll());
   await step('collector', async () => collector?.stop());
   await step('watch', async () => stopWatch?.());
   await step('seam', async () => seam?.close());
   await step('watcher', async () => watcher?.close());
-  await step('fleet', async () => fleet?.stopAll());
-  await step('stack', () => stack('stop'));
   await rm(home, { recursive: true, force: true });
   await rm(work, { recursive: true, force: true });
   // Safety net: node:test waits for the event loop to drain, with no file timeout. Should a

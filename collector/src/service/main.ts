@@ -13,6 +13,7 @@ import {
   createMetricsRegistry,
   parseConfig,
   serveOps,
+  stopOnSignals,
 } from '@ipmi-monitor/runtime';
 import { parseSeverityOverrides } from '@ipmi-monitor/ipmi';
 import { credentialsConfig, credentialsFilePath } from '../credentials/config.js';
@@ -25,7 +26,7 @@ import { collectorConfig } from './config.js';
 
 export async function runCollectorProcess(
   env: Readonly<Record<string, string | undefined>> = process.env,
-): Promise<{ stopped: Promise<void> }> {
+): Promise<{ stopped: Promise<number> }> {
   const common = parseConfig(commonConfig, env);
   const own = parseConfig(collectorConfig, env);
   const creds = parseConfig(credentialsConfig, env);
@@ -90,12 +91,5 @@ export async function runCollectorProcess(
   shutdown.register('collector', () => collector.stop());
   running = true;
 
-  let resolveStopped: () => void = () => undefined;
-  const stopped = new Promise<void>((r) => (resolveStopped = r));
-  const stop = (signal: string) => {
-    void shutdown.run(signal).finally(resolveStopped);
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  return { stopped };
+  return { stopped: stopOnSignals(shutdown, logger) };
 }

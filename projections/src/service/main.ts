@@ -22,6 +22,7 @@ import {
   parseConfig,
   runtimeErrors,
   serveOps,
+  stopOnSignals,
   type Logger,
 } from '@ipmi-monitor/runtime';
 import { projectionErrors } from '../errors.js';
@@ -52,12 +53,15 @@ function retentionOf(own: ProjectionsConfig): RetentionSettings {
   };
 }
 
-/** Opens, migrates and sets the retention of the database the projections write. */
+/**
+ * Opens, migrates and sets the retention of the database the projections write; `applied`
+ * lists the migrations this call applied.
+ */
 async function prepareDatabase(
   env: Env,
   own: ProjectionsConfig,
   logger: Logger,
-): Promise<Database> {
+): Promise<{ db: Database; applied: string[] }> {
   const dbc = parseConfig(dbConfig, env);
   const db = await openDatabase({
     url: dbc.databaseUrl ?? undefined,
@@ -69,7 +73,7 @@ async function prepareDatabase(
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     const changes = await applyRetention(db, retentionOf(own));
     for (const c of changes) logger.info(c, 'retention changed');
-    return db;
+    return { db, applied };
   } catch (err) {
     await db.close();
     throw err;
@@ -86,7 +90,7 @@ export async function runProjectionsProcess(
   const metrics = createMetricsRegistry({ service: 'projections' });
   const shutdown = new Shutdown(logger);
 
-  const db = await prepareDatabase(env, own, logger);
+  const { db } = await prepareDatabase(env, own, logger);
   shutdown.register('database', () => db.close());
   const jobs = startJobRunner(db, { logger, intervalMs: own.jobIntervalMs });
   shutdown.register('jobs', () => jobs.stop());
@@ -128,18 +132,7 @@ export async function runProjectionsProcess(
     logger.info({ database: db.kind }, 'projections ready');
   });
 
-  let resolveStopped: (code: number) => void = () => undefined;
-  const stopped = new Promise<number>((r) => (resolveStopped = r));
-  const stop = (signal: string, code: number) => {
-    void shutdown.run(signal).finally(() => resolveStopped(code));
-  };
-  handle.failed.catch((err: unknown) => {
-    logger.error({ err }, 'projections failed; stopping');
-    stop('failure', 1);
-  });
-  process.once('SIGINT', () => stop('SIGINT', 0));
-  process.once('SIGTERM', () => stop('SIGTERM', 0));
-  return { stopped };
+  return { stopped: stopOnSignals(shutdown, logger, handle.failed) };
 }
 
 /** `ipmi-monitor projections rebuild <name>... | --all`: one after the other, then exits. */
@@ -172,7 +165,7 @@ export async function runRebuild(
     name: 'rebuild',
     level: common.logLevel === 'info' ? 'warn' : common.logLevel,
   });
-  const db = await prepareDatabase(env, own, logger);
+  const { db } = await prepareDatabase(env, own, logger);
   try {
     const seam = await connectSeam({
       brokers: common.kafkaBrokers,
@@ -197,18 +190,11 @@ export async function runRebuild(
 export async function runMigrate(env: Env = process.env): Promise<string[]> {
   const common = parseConfig(commonConfig, env);
   const own = parseConfig(projectionsConfig, env);
-  const logger = createLogger({ name: 'migrate', level: common.logLevel });
-  const dbc = parseConfig(dbConfig, env);
-  const db = await openDatabase({
-    url: dbc.databaseUrl ?? undefined,
-    dataDir: dbc.dataDir,
-    logger,
-  });
-  try {
-    const applied = await migrate(db, { logger });
-    await applyRetention(db, retentionOf(own));
-    return applied;
-  } finally {
-    await db.close();
-  }
+  const { db, applied } = await prepareDatabase(
+    env,
+    own,
+    createLogger({ name: 'migrate', level: common.logLevel }),
+  );
+  await db.close();
+  return applied;
 }

@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,7 +17,9 @@ import { eventually, testLogger } from '../testing/index.js';
 
 const run = promisify(execFile);
 const repo = new URL('../../../', import.meta.url).pathname;
-const home = mkdtempSync(join(tmpdir(), 'ipmi-stack-restart-'));
+// A fixed home: a stack a previous run left behind (cut short before its cleanup) is found by
+// its pid files and stopped before this run starts its own on the same ports.
+const home = join(tmpdir(), 'ipmi-stack-runtime-restart');
 const ports = { KAFKA_PORT: '19092', KAFKA_CONTROLLER_PORT: '19093', REGISTRY_PORT: '18081' };
 const stackEnv = { ...process.env, IPMI_STACK_HOME: home, ...ports };
 const brokers = [`127.0.0.1:${ports.KAFKA_PORT}`];
@@ -64,6 +66,9 @@ const events = (from: number, to: number) =>
   }));
 
 before(async () => {
+  await stack('stop').catch(() => undefined);
+  rmSync(home, { recursive: true, force: true });
+  mkdirSync(home, { recursive: true });
   await stack('start');
 });
 after(async () => {

@@ -13,6 +13,7 @@ import {
   createMetricsRegistry,
   parseConfig,
   serveOps,
+  stopOnSignals,
   runtimeErrors,
 } from '@ipmi-monitor/runtime';
 import { streamsConfig } from './config.js';
@@ -100,16 +101,5 @@ export async function runStreamsProcess(
     logger.info({ partitions: processor.assigned() }, 'stream processor ready');
   });
 
-  let resolveStopped: (code: number) => void = () => undefined;
-  const stopped = new Promise<number>((r) => (resolveStopped = r));
-  const stop = (signal: string, code: number) => {
-    void shutdown.run(signal).finally(() => resolveStopped(code));
-  };
-  processor.failed.catch((err: unknown) => {
-    logger.error({ err }, 'stream processor failed; stopping');
-    stop('failure', 1);
-  });
-  process.once('SIGINT', () => stop('SIGINT', 0));
-  process.once('SIGTERM', () => stop('SIGTERM', 0));
-  return { stopped };
+  return { stopped: stopOnSignals(shutdown, logger, processor.failed) };
 }
