@@ -11,6 +11,7 @@ export interface OpsEndpoint {
   close(): Promise<void>;
 }
 
+/** `port` 0 serves nothing (every service's HTTP_PORT: "0 turns it off"); close is a no-op. */
 export async function serveOps(options: {
   readonly port: number;
   readonly host: string;
@@ -19,6 +20,7 @@ export async function serveOps(options: {
   /** Whether the service is up; read on every /health request. */
   readonly healthy: () => boolean;
 }): Promise<OpsEndpoint> {
+  if (options.port === 0) return { close: () => Promise.resolve() };
   const { metrics } = options;
   const server = createServer((req, res) => {
     if (req.url === '/health') {

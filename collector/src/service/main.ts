@@ -63,16 +63,14 @@ export async function runCollectorProcess(
   // Bound before the collector starts so a port conflict fails fast; /health turns 200 once
   // polling runs.
   let running = false;
-  if (own.httpPort > 0) {
-    const ops = await serveOps({
-      port: own.httpPort,
-      host: own.httpHost,
-      metrics,
-      logger,
-      healthy: () => running,
-    });
-    shutdown.register('http', () => ops.close());
-  }
+  const ops = await serveOps({
+    port: own.httpPort,
+    host: own.httpHost,
+    metrics,
+    logger,
+    healthy: () => running,
+  });
+  shutdown.register('http', () => ops.close());
 
   const collector = await startCollector({
     seam,

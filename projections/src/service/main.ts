@@ -106,16 +106,14 @@ export async function runProjectionsProcess(
   shutdown.register('kafka', () => seam.close());
 
   let running = false;
-  if (own.httpPort > 0) {
-    const ops = await serveOps({
-      port: own.httpPort,
-      host: own.httpHost,
-      metrics,
-      logger,
-      healthy: () => running,
-    });
-    shutdown.register('http', () => ops.close());
-  }
+  const ops = await serveOps({
+    port: own.httpPort,
+    host: own.httpHost,
+    metrics,
+    logger,
+    healthy: () => running,
+  });
+  shutdown.register('http', () => ops.close());
 
   const handle = await startProjections({
     seam,
