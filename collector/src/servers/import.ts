@@ -655,6 +655,42 @@ export function parseServerImport(
   return { format, servers, issues: sorted };
 }
 
+/** A JSON value (an API request body) as the YAML tree the row readers take. */
+function nodeOfJson(value: unknown, line: number): YamlNode {
+  if (Array.isArray(value))
+    return { kind: 'seq', line, items: value.map((v) => nodeOfJson(v, line)) };
+  if (value !== null && typeof value === 'object') {
+    return {
+      kind: 'map',
+      line,
+      entries: Object.entries(value).map(([key, v]) => ({ key, line, value: nodeOfJson(v, line) })),
+    };
+  }
+  if (typeof value === 'string') return { kind: 'scalar', line, value, raw: value, quoted: true };
+  if (typeof value === 'number' || typeof value === 'boolean') {
+    return { kind: 'scalar', line, value, raw: String(value), quoted: false };
+  }
+  return { kind: 'scalar', line, value: null, raw: '', quoted: false };
+}
+
+/**
+ * One server given as a JSON object (the API's `POST /servers` body), checked by the same
+ * rules as an import file's row. Issues carry line 1 and the field; `servers` has the one
+ * definition when there are none.
+ */
+export function parseServerObject(body: Readonly<Record<string, unknown>>): ImportResult {
+  const issues = new Issues();
+  const map = nodeOfJson(body, 1);
+  const servers: ServerDefinition[] = [];
+  if (map.kind !== 'map') {
+    issues.add(1, null, 'a server must be an object');
+  } else {
+    const def = validateRow(rawRowOfMap(map, issues, 'the server'), issues);
+    if (def && issues.list.length === 0) servers.push(def);
+  }
+  return { format: 'yaml', servers, issues: [...issues.list] };
+}
+
 /**
  * For callers that want all or nothing (a CI check of a committed servers.yaml): one coded
  * error listing the first issues, or null when there are none.

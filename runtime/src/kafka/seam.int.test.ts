@@ -412,4 +412,27 @@ describe('readAll on a topic written in transactions', () => {
     const ids = all.map((m) => (m.event.value as { eventId: string }).eventId).sort();
     assert.deepEqual(ids, ['a-1', 'a-2', 'b-1']);
   });
+
+  test('a transaction still open when reading starts is left out, and does not hold the read up', async () => {
+    const cursor = (serverId: string, clears: number) => ({
+      type: 'SelCursorSaved' as const,
+      value: { ...sampleEvents.SelCursorSaved, serverId, clears, eventId: `${serverId}-${clears}` },
+    });
+    const tx = await s.seam.transactionalProducer(`readall-open-${randomUUID()}`);
+    let ids: string[] = [];
+    await tx.transaction(async (t) => {
+      await t.send(topic, [cursor('open', 1)]);
+      // Read while this transaction has written and not committed: the stable end sits
+      // below its record, and readAll gives up waiting for it after its settle time.
+      const all = await s.seam.readAll(topic, { timeoutMs: 20_000 });
+      ids = all.map((m) => (m.event.value as { eventId: string }).eventId).sort();
+    });
+    await tx.close();
+    assert.deepEqual(ids, ['a-1', 'a-2', 'b-1']);
+    const after = await s.seam.readAll(topic, { timeoutMs: 20_000 });
+    assert.ok(
+      after.some((m) => (m.event.value as { eventId: string }).eventId === 'open-1'),
+      'committed now, so read',
+    );
+  });
 });

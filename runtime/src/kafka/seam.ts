@@ -174,7 +174,9 @@ export interface Seam {
    * Reads a topic from its start to its end as of the call, decoded, without joining or
    * committing for any lasting group: how a service rebuilds state from a compacted topic
    * (the server configuration, the collector's SEL cursors) at start-up. Reads committed
-   * data only; an open transaction holds the read until it ends. Bounded by `timeoutMs`.
+   * data only: a transaction committed before the call is read even while its commit
+   * markers are still being written; one still open is waited for up to 2 s, then left out.
+   * Bounded by `timeoutMs`.
    * `partitions` limits the read to those (a stream processor restoring its tasks).
    */
   readAll(
@@ -236,6 +238,9 @@ const PRODUCER_SETTINGS = {
   maxInFlightRequests: 1,
   retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 10_000 },
 } as const;
+
+/** How long readAll waits for a just-committed transaction's markers before settling. */
+const READ_ALL_SETTLE_MS = 2_000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -714,42 +719,67 @@ export async function connectSeam(options: SeamOptions): Promise<Seam> {
     options: { timeoutMs?: number; partitions?: readonly number[] } = {},
   ) {
     settingsOf(topic);
+    // The admin client reads the last stable offset (read_committed). A transaction whose
+    // commit has returned can still sit above it for a moment: the coordinator writes the
+    // commit markers after answering. So the stable end at the start is a floor; the high
+    // watermark the first fetch reports is the target, and a partition stuck between the
+    // two (a transaction still open) is given up at the floor after READ_ALL_SETTLE_MS.
     const ends = await retrying(() => admin.fetchTopicOffsets(physical(topic)));
     const wanted = options.partitions;
-    const pending = new Map(
+    const floor = new Map(
       ends
         .filter((e) => wanted === undefined || wanted.includes(e.partition))
         .filter((e) => Number(e.high) > Number(e.low))
         .map((e) => [e.partition, Number(e.high)] as const),
     );
     const out: ConsumedEvent[] = [];
-    if (pending.size === 0) return out;
+    if (floor.size === 0) return out;
+    const target = new Map<number, number>();
+    const position = new Map<number, number>();
+    const endOf = (partition: number): number =>
+      Math.max(floor.get(partition) ?? 0, target.get(partition) ?? 0);
     // A throwaway group: nothing is committed, and the group is deleted afterwards.
     const groupId = `${prefix}read-all-${randomUUID()}`;
-    const consumer = kafka.consumer({ groupId, readUncommitted: false });
+    const consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 250 });
     let finish: () => void = () => undefined;
     const done = new Promise<void>((r) => (finish = r));
-    const reached = (partition: number, offset: string): void => {
-      const end = pending.get(partition);
-      if (end !== undefined && Number(offset) + 1 >= end) {
+    let settled = false;
+    const pending = new Set(floor.keys());
+    const check = (partition: number): void => {
+      if (!pending.has(partition)) return;
+      const at = position.get(partition) ?? 0;
+      const floorReached = at >= (floor.get(partition) ?? 0);
+      if (at >= endOf(partition) || (settled && floorReached)) {
         pending.delete(partition);
         if (pending.size === 0) finish();
       }
     };
+    const reached = (partition: number, offset: string): void => {
+      position.set(partition, Math.max(position.get(partition) ?? 0, Number(offset) + 1));
+      check(partition);
+    };
+    consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => {
+      if (!target.has(payload.partition)) {
+        target.set(payload.partition, Number(payload.highWatermark));
+      }
+    });
     // On a topic written in transactions the last offset is often a commit marker, which
     // is never delivered as a message; the batch that held it still reports its last
     // offset, so the end is recognised from batches rather than messages alone.
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
       reached(payload.partition, payload.lastOffset);
     });
+    const settle = setTimeout(() => {
+      settled = true;
+      for (const partition of [...pending]) check(partition);
+    }, READ_ALL_SETTLE_MS);
     await consumer.connect();
     try {
       await consumer.subscribe({ topics: [physical(topic)], fromBeginning: true });
       await consumer.run({
         autoCommit: false,
         eachMessage: async ({ partition, message }) => {
-          const end = pending.get(partition);
-          if (end === undefined || Number(message.offset) >= end) return;
+          if (!pending.has(partition) || Number(message.offset) >= endOf(partition)) return;
           const decoded = await codec.decode(message.value);
           out.push({
             topic,
@@ -783,6 +813,7 @@ export async function connectSeam(options: SeamOptions): Promise<Seam> {
         }),
       ]).finally(() => clearTimeout(timer));
     } finally {
+      clearTimeout(settle);
       await consumer.disconnect();
       await admin.deleteGroups([groupId]).catch(() => undefined);
     }
