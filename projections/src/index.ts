@@ -19,4 +19,10 @@ export {
   type RebuildResult,
 } from './runner.js';
 export { projectionsConfig, type ProjectionsConfig } from './service/config.js';
-export { runMigrate, runProjectionsProcess, runRebuild } from './service/main.js';
+export {
+  runMigrate,
+  runProjectionsProcess,
+  runRebuild,
+  startDatabaseHost,
+  type DatabaseHost,
+} from './service/main.js';

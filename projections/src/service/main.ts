@@ -24,7 +24,9 @@ import {
   serveOps,
   stopOnSignals,
   type Logger,
+  type Seam,
 } from '@ipmi-monitor/runtime';
+import type { Registry } from 'prom-client';
 import { projectionErrors } from '../errors.js';
 import {
   projectionNamed,
@@ -32,7 +34,7 @@ import {
   projections,
   type ApplyOptions,
 } from '../projections.js';
-import { rebuild, startProjections } from '../runner.js';
+import { rebuild, startProjections, type ProjectionsHandle } from '../runner.js';
 import { projectionsConfig, type ProjectionsConfig } from './config.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -80,20 +82,59 @@ async function prepareDatabase(
   }
 }
 
+export interface DatabaseHost {
+  db: Database;
+  /** The projections writing the database; null when the host runs without them. */
+  projections: ProjectionsHandle | null;
+}
+
+/**
+ * The database and what writes it, in the one process that owns them: opened, migrated,
+ * retention applied, the policy jobs run when the engine has no scheduler (embedded), and
+ * the projections when `withProjections`. The projections service is this alone; the API
+ * hosts it too when the database is the embedded one, which only one process may open.
+ * Everything started is registered with `shutdown`.
+ */
+export async function startDatabaseHost(o: {
+  env: Env;
+  logger: Logger;
+  metrics: Registry;
+  shutdown: Shutdown;
+  seam: Seam;
+  withProjections: boolean;
+}): Promise<DatabaseHost> {
+  const own = parseConfig(projectionsConfig, o.env);
+  const apply = applyOptions(own);
+  const { db } = await prepareDatabase(o.env, own, o.logger);
+  o.shutdown.register('database', () => db.close());
+  if (!db.hasBackgroundWorkers) {
+    const jobs = startJobRunner(db, { logger: o.logger, intervalMs: own.jobIntervalMs });
+    o.shutdown.register('jobs', () => jobs.stop());
+  }
+  if (!o.withProjections) return { db, projections: null };
+  const handle = await startProjections({
+    seam: o.seam,
+    db,
+    logger: o.logger,
+    metrics: o.metrics,
+    projections,
+    groupId: own.groupId,
+    apply,
+  });
+  o.shutdown.register('projections', () => handle.stop());
+  void handle.ready.then(() => o.logger.info({ database: db.kind }, 'projections ready'));
+  return { db, projections: handle };
+}
+
 export async function runProjectionsProcess(
   env: Env = process.env,
 ): Promise<{ stopped: Promise<number> }> {
   const common = parseConfig(commonConfig, env);
   const own = parseConfig(projectionsConfig, env);
-  const apply = applyOptions(own);
+  applyOptions(own);
   const logger = createLogger({ name: 'projections', level: common.logLevel });
   const metrics = createMetricsRegistry({ service: 'projections' });
   const shutdown = new Shutdown(logger);
-
-  const { db } = await prepareDatabase(env, own, logger);
-  shutdown.register('database', () => db.close());
-  const jobs = startJobRunner(db, { logger, intervalMs: own.jobIntervalMs });
-  shutdown.register('jobs', () => jobs.stop());
 
   const seam = await connectSeam({
     brokers: common.kafkaBrokers,
@@ -115,20 +156,9 @@ export async function runProjectionsProcess(
   });
   shutdown.register('http', () => ops.close());
 
-  const handle = await startProjections({
-    seam,
-    db,
-    logger,
-    metrics,
-    projections,
-    groupId: own.groupId,
-    apply,
-  });
-  shutdown.register('projections', () => handle.stop());
-  void handle.ready.then(() => {
-    running = true;
-    logger.info({ database: db.kind }, 'projections ready');
-  });
+  const host = await startDatabaseHost({ env, logger, metrics, shutdown, seam, withProjections: true });
+  const handle = host.projections!;
+  void handle.ready.then(() => (running = true));
 
   return { stopped: stopOnSignals(shutdown, logger, handle.failed) };
 }
