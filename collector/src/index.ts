@@ -16,6 +16,7 @@ export { loadSecretKeys, generateKey } from './credentials/key.js';
 export * from './servers/import.js';
 export * from './servers/registry.js';
 export * from './servers/plan.js';
+export { SERVER_ID_PATTERN, bmcKey, serverEventId } from './servers/ids.js';
 export {
   importServers,
   type ImportServersOptions,
