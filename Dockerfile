@@ -43,14 +43,14 @@ RUN npm ci
 # ---------------------------------------------------------------------------------------------
 # Compile every workspace to its dist/ (tsc -p tsconfig.build.json), then collect what the
 # runtime needs into /out: each workspace's package.json and build output (dist/, and build/
-# for the SvelteKit UI once it exists), plus the .avsc contracts.
+# for the SvelteKit UI once it exists), plus the .avsc contracts and the SQL migrations.
 FROM deps AS build
 COPY . .
 RUN npm run build --workspaces --if-present \
  && mkdir -p /out \
  && for ws in $(node -p "require('./package.json').workspaces.join(' ')"); do \
       mkdir -p "/out/$ws" && cp "$ws/package.json" "/out/$ws/"; \
-      for d in dist build avro; do \
+      for d in dist build avro migrations; do \
         if [ -d "$ws/$d" ]; then cp -R "$ws/$d" "/out/$ws/$d"; fi; \
       done; \
     done

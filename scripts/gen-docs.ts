@@ -23,6 +23,7 @@ import {
 } from '@ipmi-monitor/collector';
 import { streamsConfig, streamsErrors } from '@ipmi-monitor/streams';
 import { projectionErrors, projectionsConfig } from '@ipmi-monitor/projections';
+import { apiConfig, apiErrors } from '@ipmi-monitor/api';
 
 const repo = new URL('../', import.meta.url).pathname;
 const check = process.argv.includes('--check');
@@ -40,6 +41,10 @@ const catalogs: { pkg: string; catalog: ErrorCatalog }[] = [
   {
     pkg: '@ipmi-monitor/projections (the log into the database)',
     catalog: projectionErrors.catalog,
+  },
+  {
+    pkg: '@ipmi-monitor/api (REST API; the HTTP status of each problem)',
+    catalog: apiErrors.catalog,
   },
 ];
 
@@ -103,6 +108,10 @@ function configDoc(): string {
     '## Projections (the log into the database)',
     '',
     describeConfig(projectionsConfig),
+    '',
+    '## API (`ipmi-monitor api`)',
+    '',
+    describeConfig(apiConfig),
     '',
   ].join('\n');
 }

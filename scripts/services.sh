@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 run=.state/run
 logs=.state/logs
 mkdir -p "$run" "$logs"
-SERVICES=(collector streams projections)
+SERVICES=(collector streams api)
 export IPMI_STATE_DIR="${IPMI_STATE_DIR:-$PWD/.state}"
 
 alive() { [ -f "$run/$1.pid" ] && kill -0 "$(cat "$run/$1.pid")" 2>/dev/null; }
@@ -52,7 +52,8 @@ stop_one() {
 case "${1:-}" in
   start) for s in "${SERVICES[@]}"; do start_one "$s"; done ;;
   stop)
-    for s in "${SERVICES[@]}"; do stop_one "$s"; done
+    # `projections` ran on its own before the API hosted it: stop one left from then.
+    for s in "${SERVICES[@]}" projections; do stop_one "$s"; done
     if [ -d .state/fleet ]; then bash infra/bmc-sim/fleet.sh stop >/dev/null 2>&1 || true; fi
     ;;
   status)

@@ -43,6 +43,9 @@ commands:
                      empty projections (readings, sel, polls, inventory, servers, alerts,
                      insights, silences) and replay their topics from the start of the log,
                      with progress and ETA; stop the projections service first
+  api                run the results API (REST under /api/v1, docs at /api/v1/docs, /metrics);
+                     with the embedded database it also runs the projections (one process
+                     owns the database); the first start writes an admin password file
   migrate            apply pending database migrations and the configured retention, then exit
   --version          print the version
   help               this text
@@ -113,6 +116,11 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
           return 2;
         }
         const { stopped } = await prj.runProjectionsProcess();
+        return process.exit(await stopped);
+      }
+      case 'api': {
+        const { runApiProcess } = await import('@ipmi-monitor/api');
+        const { stopped } = await runApiProcess();
         return process.exit(await stopped);
       }
       case 'migrate': {
