@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { diffConfig, parseServerObject, toServerConfigured } from '@ipmi-monitor/collector';
 import type { FastifyRequest } from 'fastify';
+import type { Seam } from '@ipmi-monitor/runtime';
 import { bearerOf } from './app.js';
+import { publish } from './kafka.js';
 import {
   generateToken,
   hashPassword,
@@ -163,5 +165,31 @@ describe('wire formats', () => {
     const again = parseServerObject({ ...fieldsOf(first, 'admin'), password: 'pw' });
     assert.deepEqual(again.issues, []);
     assert.deepEqual(diffConfig(first, toServerConfigured(again.servers[0]!, ctx)), []);
+  });
+});
+
+describe('Kafka deadline', () => {
+  test('a send the broker never acknowledges ends in API_UNAVAILABLE, and the producer closes after', async () => {
+    let closed = false;
+    let acknowledge: () => void = () => undefined;
+    const seam = {
+      producer: () =>
+        Promise.resolve({
+          send: () => new Promise<void>((resolve) => (acknowledge = resolve)),
+          sendRaw: () => Promise.resolve(),
+          close: () => {
+            closed = true;
+            return Promise.resolve();
+          },
+        }),
+    } as unknown as Seam;
+    await assert.rejects(publish(seam, 'ipmi.silences.v1', [], 20), {
+      code: 'API_UNAVAILABLE',
+      message: /may still be applied/,
+    });
+    assert.equal(closed, false, 'not closed under a send still in flight');
+    acknowledge();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(closed, true);
   });
 });

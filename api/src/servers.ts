@@ -25,6 +25,7 @@ import type { ServerConfigured, ServerRemoved } from '@ipmi-monitor/schemas';
 import { withProblem } from './app.js';
 import type { ApiDeps } from './deps.js';
 import { apiErrors } from './errors.js';
+import { publish, readTopic } from './kafka.js';
 
 const TOPIC = 'ipmi.servers.v1';
 
@@ -119,8 +120,7 @@ export class ServerManager {
   }
 
   async registry(): Promise<ServerRegistry> {
-    await this.deps.seam.ensureTopics([TOPIC]);
-    const history = await this.deps.seam.readAll(TOPIC);
+    const history = await readTopic(this.deps.seam, TOPIC);
     return foldServerEvents(history.map((m) => m.event as ServerEvent));
   }
 
@@ -173,15 +173,11 @@ export class ServerManager {
       credentialVersions,
     });
     if (plan.events.length > 0) {
-      const producer = await this.deps.seam.producer();
-      try {
-        await producer.send(
-          TOPIC,
-          plan.events.map((value) => ({ type: 'ServerConfigured' as const, value })),
-        );
-      } finally {
-        await producer.close();
-      }
+      await publish(
+        this.deps.seam,
+        TOPIC,
+        plan.events.map((value) => ({ type: 'ServerConfigured' as const, value })),
+      );
     }
     const ids = new Set(active.map((c) => c.serverId));
     for (const e of plan.events) ids.add(e.serverId);
@@ -252,12 +248,7 @@ export class ServerManager {
         reason,
         actor,
       };
-      const producer = await this.deps.seam.producer();
-      try {
-        await producer.send(TOPIC, [{ type: 'ServerRemoved' as const, value: removal }]);
-      } finally {
-        await producer.close();
-      }
+      await publish(this.deps.seam, TOPIC, [{ type: 'ServerRemoved' as const, value: removal }]);
       await this.deps.credentials.remove(serverId);
       return removal;
     });

@@ -70,9 +70,22 @@ function tokenInfo(r: TokenRow): TokenInfo {
   };
 }
 
+/**
+ * How long a verified token is trusted without asking the database again. Every request
+ * checks its token; on the embedded engine that lookup was a third of a small request's time
+ * (bench/api-latency.ts). A revocation through this process takes effect at once; through
+ * another API process, within this time.
+ */
+export const TOKEN_CACHE_MS = 5_000;
+
 export class AuthStore {
   /** last_used_at is written at most this often per token, not on every request. */
   readonly #touched = new Map<string, number>();
+  /** Verified bearer values (keyed by the whole value, so a wrong secret never hits). */
+  readonly #verified = new Map<
+    string,
+    { principal: Principal; until: number; expiresAt: number | null }
+  >();
 
   constructor(
     private readonly db: Queryable,
@@ -83,12 +96,17 @@ export class AuthStore {
   async authenticate(bearer: string): Promise<Principal | null> {
     const parsed = parseToken(bearer);
     if (!parsed) return null;
+    const now = this.clock();
+    const known = this.#verified.get(bearer);
+    if (known && known.until > now && (known.expiresAt === null || known.expiresAt > now)) {
+      return known.principal;
+    }
+    this.#verified.delete(bearer);
     const { rows } = await this.db.query<TokenRow>('SELECT * FROM api_tokens WHERE token_id = $1', [
       parsed.tokenId,
     ]);
     const row = rows[0];
     if (!row || !secretMatches(parsed.secret, row.secret_sha256)) return null;
-    const now = this.clock();
     if (row.revoked_at !== null) return null;
     if (row.expires_at !== null && row.expires_at.getTime() <= now) return null;
     const last = this.#touched.get(row.token_id) ?? 0;
@@ -99,12 +117,24 @@ export class AuthStore {
         new Date(now).toISOString(),
       ]);
     }
-    return {
+    const principal: Principal = {
       actor: row.kind === 'session' ? `user:${row.username ?? row.name}` : `token:${row.name}`,
       role: row.role,
       tokenId: row.token_id,
       kind: row.kind,
     };
+    if (this.#verified.size > 10_000) this.#verified.clear();
+    this.#verified.set(bearer, {
+      principal,
+      until: now + TOKEN_CACHE_MS,
+      expiresAt: row.expires_at?.getTime() ?? null,
+    });
+    return principal;
+  }
+
+  /** Forgets cached verifications of a token (revoked, or its user deleted). */
+  #forget(match: (p: Principal) => boolean): void {
+    for (const [bearer, v] of this.#verified) if (match(v.principal)) this.#verified.delete(bearer);
   }
 
   async login(
@@ -169,6 +199,7 @@ export class AuthStore {
 
   /** True when a live token was revoked now. */
   async revoke(tokenId: string): Promise<boolean> {
+    this.#forget((p) => p.tokenId === tokenId);
     const { rows } = await this.db.query<{ token_id: string }>(
       `UPDATE api_tokens SET revoked_at = $2 WHERE token_id = $1 AND revoked_at IS NULL
        RETURNING token_id`,
@@ -216,6 +247,7 @@ export class AuthStore {
       [username],
     );
     if (rows.length === 0) return false;
+    this.#forget((p) => p.actor === `user:${username}`);
     await this.db.query(
       `UPDATE api_tokens SET revoked_at = $2 WHERE username = $1 AND revoked_at IS NULL`,
       [username, new Date(this.clock()).toISOString()],

@@ -16,6 +16,7 @@ import {
 } from '@ipmi-monitor/streams';
 import type { ApiDeps } from '../deps.js';
 import { apiErrors } from '../errors.js';
+import { publish, readTopic } from '../kafka.js';
 import { DEFAULT_LIMIT, MAX_LIMIT, decodeCursor, pageOf } from '../pagination.js';
 import { idParam, pageOf as pageSchema } from './schemas.js';
 
@@ -372,12 +373,7 @@ export function alertRoutes(app: FastifyInstance, deps: ApiDeps): void {
         }
         throw err;
       }
-      const producer = await deps.seam.producer();
-      try {
-        await producer.send(SILENCES, events);
-      } finally {
-        await producer.close();
-      }
+      await publish(deps.seam, SILENCES, events);
       req.auditDetail = { silenceId, servers: b.serverIds.length };
       return reply.status(201).send({ silenceId, servers: events.length });
     },
@@ -394,26 +390,21 @@ export function alertRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (req, reply) => {
-      await deps.seam.ensureTopics([SILENCES]);
-      const history = await deps.seam.readAll(SILENCES);
+      const history = await readTopic(deps.seam, SILENCES);
       const silence = silencesInForce(
         history.map((m) => m.event as SilenceEvent),
         now(),
       ).find((s) => s.silenceId === req.params.id);
       if (!silence) throw apiErrors.error('API_NOT_FOUND', `no silence ${req.params.id} in force`);
-      const producer = await deps.seam.producer();
-      try {
-        await producer.send(
-          SILENCES,
-          liftEvents(silence.silenceId, silence.serverIds, {
-            now: now(),
-            source: deps.source,
-            by: req.principal!.actor,
-          }),
-        );
-      } finally {
-        await producer.close();
-      }
+      await publish(
+        deps.seam,
+        SILENCES,
+        liftEvents(silence.silenceId, silence.serverIds, {
+          now: now(),
+          source: deps.source,
+          by: req.principal!.actor,
+        }),
+      );
       return reply.status(204).send();
     },
   );

@@ -66,7 +66,7 @@ export function parseRange(
   return { from: fromMs, to: toMs };
 }
 
-const SERIES_SQL: Record<SeriesSource, string> = {
+export const SERIES_SQL: Record<SeriesSource, string> = {
   readings: `
     SELECT time_bucket(make_interval(secs => $5), time) AS t, sensor_id,
            min(value) AS min, avg(value) AS avg, max(value) AS max,
@@ -225,7 +225,6 @@ export function fleetRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (req) => {
-      await serverExists(deps, req.params.id);
       const { rows } = await deps.db.query<{
         sensor_id: string;
         name: string;
@@ -246,6 +245,8 @@ export function fleetRoutes(app: FastifyInstance, deps: ApiDeps): void {
         discrete_states: unknown[];
         time: Date;
       }>(SENSORS_SQL, [req.params.id]);
+      // Only an empty answer needs the second look: no sensors yet, or no such server.
+      if (rows.length === 0) await serverExists(deps, req.params.id);
       return {
         items: rows.map((r) => ({
           sensorId: r.sensor_id,
@@ -332,7 +333,6 @@ export function fleetRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (req) => {
-      await serverExists(deps, req.params.id);
       const range = parseRange(req.query.from, req.query.to, now());
       const plan = seriesPlan(range.from, range.to, parseStep(req.query.step));
       const sensors = req.query.sensor?.length ? req.query.sensor : null;
@@ -351,6 +351,7 @@ export function fleetRoutes(app: FastifyInstance, deps: ApiDeps): void {
         new Date(range.to).toISOString(),
         plan.stepSeconds,
       ]);
+      if (rows.length === 0) await serverExists(deps, req.params.id);
       const series = new Map<string, { sensorId: string; points: object[] }>();
       for (const r of rows) {
         let s = series.get(r.sensor_id);
