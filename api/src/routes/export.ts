@@ -85,6 +85,12 @@ const eventsQuery = {
   },
 } as const;
 
+// For the OpenAPI document only: a stream is never serialized.
+const csvResponse = {
+  description: 'The CSV, streamed (chunked); the `X-Export-Rows` trailer ends a complete one.',
+  content: { 'text/csv': { schema: { type: 'string' } } },
+} as const;
+
 interface ReadingsQuerystring {
   serverId?: string[];
   sensor?: string[];
@@ -174,7 +180,7 @@ export async function exportRoutes(
         );
       } catch (err) {
         log.error(
-          { err, export: what, fileName, rowsSent: rows },
+          { err, export: what, fileName, rowsRead: rows },
           'export failed after its first bytes; the response is cut off',
         );
         throw err;
@@ -193,6 +199,9 @@ export async function exportRoutes(
   app.get<{ Querystring: ReadingsQuerystring }>(
     '/export/readings.csv',
     {
+      // fastify answers HEAD by running the GET handler and draining its stream: a whole
+      // export read from the database for a few headers.
+      exposeHeadRoute: false,
       config: { access: 'read' },
       schema: {
         tags: ['export'],
@@ -200,6 +209,7 @@ export async function exportRoutes(
         description:
           "Raw readings (`time,server_id,sensor_id,sensor_name,value,unit,state`) or, with `step`, aggregate buckets (`time,server_id,sensor_id,sensor_name,unit,min_value,avg_value,max_value,samples,last_state`; `time` is the bucket start), ordered by time, server, sensor. UTF-8 with BOM, CRLF, RFC 4180 quoting, ISO-8601 UTC times; text starting with `= + - @`, tab or CR gets a leading `'`. Streamed for any range: a response cut off without the final chunk (and without the `X-Export-Rows` trailer) is incomplete.",
         querystring: readingsQuery,
+        response: { 200: csvResponse },
       },
     },
     async (req, reply) => {
@@ -222,6 +232,7 @@ export async function exportRoutes(
   app.get<{ Querystring: EventsQuerystring }>(
     '/export/events.csv',
     {
+      exposeHeadRoute: false,
       config: { access: 'read' },
       schema: {
         tags: ['export'],
@@ -229,6 +240,7 @@ export async function exportRoutes(
         description:
           'System Event Log entries (`time,server_id,severity,sensor_type,sensor_name,sensor_id,sensor_number,event_direction,description,event_data,record_id,timestamp_basis,bmc_timestamp_raw,observed_at,event_id,raw_line`), ordered by time. Same encoding and completeness signal as the readings export.',
         querystring: eventsQuery,
+        response: { 200: csvResponse },
       },
     },
     async (req, reply) => {
