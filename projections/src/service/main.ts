@@ -156,7 +156,14 @@ export async function runProjectionsProcess(
   });
   shutdown.register('http', () => ops.close());
 
-  const host = await startDatabaseHost({ env, logger, metrics, shutdown, seam, withProjections: true });
+  const host = await startDatabaseHost({
+    env,
+    logger,
+    metrics,
+    shutdown,
+    seam,
+    withProjections: true,
+  });
   const handle = host.projections!;
   void handle.ready.then(() => (running = true));
 
