@@ -110,8 +110,10 @@ function toProblem(err: FastifyError, req: FastifyRequest): { problem: Problem; 
   }
   if (isCodedError(err)) {
     const extra = (err as { problem?: Partial<Problem> }).problem ?? {};
-    if (err.status !== undefined && err.status < 500) {
-      return { problem: problem(err.code, err.status, err.message, extra), log: false };
+    // Our own codes carry a message written for the client (a 503 says whether to retry).
+    if (err.code.startsWith('API_') || (err.status !== undefined && err.status < 500)) {
+      const status = err.status ?? 500;
+      return { problem: problem(err.code, status, err.message, extra), log: status >= 500 };
     }
     // Another package's failure (database, Kafka): the code, not the internals.
     const status = err.status ?? (err.retriable ? 503 : 500);
@@ -120,7 +122,7 @@ function toProblem(err: FastifyError, req: FastifyRequest): { problem: Problem; 
         err.code,
         status,
         status === 503
-          ? `a backing service did not answer (${err.code}); nothing was changed, retry`
+          ? `a backing service did not answer (${err.code}); retry later`
           : `internal error (${err.code}), request ${req.id}`,
       ),
       log: true,
@@ -154,8 +156,9 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     // pino's Logger is a FastifyBaseLogger; the cast keeps FastifyInstance's default generics.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
-    // A proxy in front sets X-Forwarded-For; rate limits and the audit trail use the client.
-    trustProxy: true,
+    // Behind a reverse proxy (IPMI_API_TRUST_PROXY) its X-Forwarded-For names the client for
+    // rate limits and the audit trail; without one that header is the client's to forge.
+    trustProxy: deps.settings.trustProxy,
     bodyLimit: 8 * 1024 * 1024,
     disableRequestLogging: true,
     ajv: {
@@ -248,9 +251,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   });
 
   app.addHook('onResponse', async (req, reply) => {
+    // Changes only, refused ones included; a refused read (a scraper with a stale token every
+    // 15 s) would bury the changes.
+    if (!CHANGES.has(req.method) || req.routeOptions.url === undefined) return;
     const denied = reply.statusCode === 401 || reply.statusCode === 403;
-    if (!CHANGES.has(req.method) && !(denied && req.routeOptions.url !== undefined)) return;
-    if (req.routeOptions.url === undefined) return;
     const status = reply.statusCode;
     try {
       await deps.auth.audit({

@@ -18,6 +18,12 @@ export const apiConfig = defineConfig({
     default: '127.0.0.1',
     doc: 'Address the API binds to. `0.0.0.0` to reach it from other machines (put TLS in front).',
   },
+  trustProxy: {
+    env: 'IPMI_API_TRUST_PROXY',
+    type: 'bool',
+    default: false,
+    doc: "Set when a reverse proxy (TLS) is in front: its X-Forwarded-For then names the client for rate limits and the audit trail. Without a proxy that header would be the client's to forge.",
+  },
   metricsAuth: {
     env: 'IPMI_API_METRICS_AUTH',
     type: 'bool',

@@ -24,6 +24,8 @@ export interface ProbeTarget {
 
 export interface ApiSettings {
   metricsAuth: boolean;
+  /** Trust X-Forwarded-For (the API is behind a reverse proxy). */
+  trustProxy: boolean;
   /** A bearer value accepted for /metrics only (IPMI_API_METRICS_TOKEN_FILE); null: none. */
   metricsToken: string | null;
   rateLimit: number;
@@ -36,6 +38,7 @@ export interface ApiSettings {
 export const DEFAULT_SETTINGS: ApiSettings = {
   metricsAuth: true,
   metricsToken: null,
+  trustProxy: false,
   rateLimit: 1200,
   loginRateLimit: 10,
   sessionHours: 12,

@@ -53,7 +53,7 @@ export const apiErrors = defineErrorCatalog('API_', {
   API_UNAVAILABLE: {
     retriable: true,
     status: 503,
-    doc: 'A part the API needs (Kafka, the database) did not answer; the request changed nothing and may be retried.',
+    doc: 'A part the API needs (Kafka, the database) did not answer in time. The detail says whether a change may still land (a Kafka write that timed out can): check, then retry.',
   },
   API_INTERNAL: {
     retriable: false,

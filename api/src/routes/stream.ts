@@ -51,6 +51,7 @@ export function streamRoutes(app: FastifyInstance, deps: ApiDeps): void {
       });
       res.write(`retry: 5000\n: connected\n\n`);
       let queued = 0;
+      let draining = false;
       let closed = false;
       const close = (reason?: string) => {
         if (closed) return;
@@ -69,9 +70,14 @@ export function streamRoutes(app: FastifyInstance, deps: ApiDeps): void {
             close('client too slow: reconnect and reload');
             return;
           }
-          if (!res.write(sseFrame(e))) {
-            queued++;
-            res.once('drain', () => (queued = 0));
+          // Frames written while the socket drains wait in its buffer; count them.
+          if (draining) queued++;
+          if (!res.write(sseFrame(e)) && !draining) {
+            draining = true;
+            res.once('drain', () => {
+              draining = false;
+              queued = 0;
+            });
           }
         },
         close: (reason) => close(reason),

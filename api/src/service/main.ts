@@ -110,6 +110,7 @@ export async function runApiProcess(
     metrics,
     settings: {
       metricsAuth: own.metricsAuth,
+      trustProxy: own.trustProxy,
       metricsToken: await readMetricsToken(own.metricsTokenFile),
       rateLimit: own.rateLimit,
       loginRateLimit: own.loginRateLimit,
