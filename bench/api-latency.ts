@@ -24,9 +24,10 @@
  *             from a HAR file so each connection walks the servers), --duration s per
  *             --connections value (default 1,10); before the first rep, a 3 s warm-up.
  *             Latency percentiles are autocannon's, client side: p50, p97.5 and p99 (it has
- *             no p95, so p97.5 everywhere here, the SQL legs included), in whole ms (its
- *             histogram truncates); "srv p50" is the same requests timed in this process from
- *             the request event to the response's finish, at full resolution. It leaves out
+ *             no p95, so the table's columns are p97.5 everywhere, the SQL legs included), in
+ *             whole ms (its histogram truncates); "srv p50/p95/p99" are the same requests
+ *             timed in this process from the request event to the response's finish, at full
+ *             resolution, and each SQL leg prints its p95 too. The in-process times leave out
  *             the wait under load: PGlite answers within the same turn of the event loop, so
  *             a request runs to completion before the next one is read off its socket.
  *   SQL       the route's own statements (SUMMARY_SQL's three, SENSORS_SQL, the series
@@ -315,7 +316,12 @@ interface Figures {
   rate: number;
   /** API legs only. */
   non2xx?: number;
+  /** In-process request times (full resolution; autocannon has no p95). */
   serverP50?: number;
+  serverP95?: number;
+  serverP99?: number;
+  /** SQL legs: p95 of the statements' time. */
+  p95?: number;
   cpu?: string;
 }
 
@@ -344,6 +350,7 @@ async function sqlLeg(
   const m1 = machineCpuMs();
   return {
     p50: median(ms),
+    p95: percentile(ms, 0.95),
     p975: percentile(ms, 0.975),
     p99: percentile(ms, 0.99),
     rate: ms.length / s,
@@ -418,6 +425,8 @@ async function apiLeg(
     rate: r['2xx'] / r.duration,
     non2xx: r.non2xx + r.errors + r.timeouts,
     serverP50: median(serverMs),
+    serverP95: percentile(serverMs, 0.95),
+    serverP99: percentile(serverMs, 0.99),
     cpu: `this process (server) ${fix((ownMs / wall) * 100, 0)}%, autocannon ${fix((childMs / wall) * 100, 0)}%, machine ${fix(machine * 100, 0)}% busy`,
   };
 }
@@ -591,10 +600,10 @@ async function run(api: Api, stateDir: string, now: number): Promise<void> {
         `  ${leg.padEnd(9)} ${fix(m('p50'), api ? 0 : 2).padStart(8)} ${fix(m('p975'), api ? 0 : 2).padStart(8)} ` +
           `${fix(m('p99'), api ? 0 : 2).padStart(8)} ${fmt(m('rate')).padStart(8)}` +
           (api
-            ? `   non-2xx ${fs.reduce((n, f) => n + (f.non2xx ?? 0), 0)}, srv p50 ${fix(m('serverP50'), 2)}`
+            ? `   non-2xx ${fs.reduce((n, f) => n + (f.non2xx ?? 0), 0)}, srv p50/p95/p99 ${fix(m('serverP50'), 2)}/${fix(m('serverP95'), 2)}/${fix(m('serverP99'), 2)}`
             : leg === 'SQL'
-              ? `   q/s (q = ${p.route.length} statement${p.route.length > 1 ? 's' : ''})`
-              : `   (${p.all.length} statements)`),
+              ? `   q/s (q = ${p.route.length} statement${p.route.length > 1 ? 's' : ''}), p95 ${fix(m('p95'), 2)}`
+              : `   (${p.all.length} statement${p.all.length > 1 ? 's' : ''}), p95 ${fix(m('p95'), 2)}`),
       );
     }
     const sql = get('SQL');
@@ -641,8 +650,8 @@ function line(f: Figures): string {
   return (
     `p50 ${fix(f.p50, d)} ms, p97.5 ${fix(f.p975, d)} ms, p99 ${fix(f.p99, d)} ms, ${fmt(f.rate)}/s` +
     (f.non2xx !== undefined
-      ? `, non-2xx ${f.non2xx}, srv p50 ${fix(f.serverP50 ?? NaN, 2)} ms`
-      : '')
+      ? `, non-2xx ${f.non2xx}, srv p50/p95/p99 ${fix(f.serverP50 ?? NaN, 2)}/${fix(f.serverP95 ?? NaN, 2)}/${fix(f.serverP99 ?? NaN, 2)} ms`
+      : `, p95 ${fix(f.p95 ?? NaN, 2)} ms`)
   );
 }
 
