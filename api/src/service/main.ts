@@ -75,6 +75,9 @@ export async function runApiProcess(
     topicPrefix: common.topicPrefix,
   });
   shutdown.register('kafka', () => seam.close());
+  // The topics it reads (projections, live feed) and writes (servers, silences) exist
+  // before anything subscribes: a fresh prefix or broker has none yet. Idempotent.
+  await seam.ensureTopics();
 
   const host = await startDatabaseHost({ env, logger, metrics, shutdown, seam, withProjections });
   const keys = await loadSecretKeys(creds, logger);
