@@ -11,6 +11,30 @@ import { apiErrors } from './errors.js';
 
 export const KAFKA_DEADLINE_MS = 15_000;
 
+/** `work`, or API_UNAVAILABLE once `ms` pass first (`work` itself goes on). Pure. */
+export async function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              apiErrors.error(
+                'API_UNAVAILABLE',
+                `${what} did not complete within ${ms} ms; it may still be applied: check before retrying`,
+              ),
+            ),
+          ms,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function publish<T extends TopicName>(
   seam: Seam,
   topic: T,
@@ -18,40 +42,22 @@ export async function publish<T extends TopicName>(
   deadlineMs = KAFKA_DEADLINE_MS,
 ): Promise<void> {
   const producer = await seam.producer();
-  let timer: NodeJS.Timeout | undefined;
   const sent = producer.send(topic, events);
-  try {
-    await Promise.race([
-      sent,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              apiErrors.error(
-                'API_UNAVAILABLE',
-                `Kafka did not acknowledge within ${deadlineMs} ms; the change may still be applied: check before retrying`,
-              ),
-            ),
-          deadlineMs,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-    // Closing waits for the send; after a timeout it finishes in the background.
-    void sent
-      .catch(() => undefined)
-      .finally(() => producer.close())
-      .catch(() => undefined);
-  }
+  // Closing waits for the send; after a timeout it finishes in the background.
+  const closed = sent.finally(() => producer.close());
+  closed.catch(() => undefined);
+  await withDeadline(sent, deadlineMs, `the Kafka write to ${topic}`);
+  await closed;
 }
 
-/** A compacted topic from start to end (configuration, silences), bounded by the deadline. */
-export async function readTopic(
+/**
+ * A compacted topic from start to end (configuration, silences), bounded by the deadline.
+ * The topic exists: the service creates it at start.
+ */
+export function readTopic(
   seam: Seam,
   topic: TopicName,
   deadlineMs = KAFKA_DEADLINE_MS,
 ): Promise<ConsumedEvent[]> {
-  await seam.ensureTopics([topic]);
   return seam.readAll(topic, { timeoutMs: deadlineMs });
 }

@@ -11,12 +11,8 @@
  * value in verbatim: below, a server's name.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { Registry } from 'prom-client';
@@ -29,9 +25,8 @@ import {
 import { serverName } from '../../../projections/src/testing/feed.js';
 import { project, seededDb, seedLogger, type SeededDb } from '../testing/seed.js';
 import { ALLOWED_LINT, promtoolCheck } from '../testing/promtool.js';
+import { startPrometheus, type PromSeries, type TestPrometheus } from '../testing/prometheus.js';
 import { registerFleetMetrics } from './exporter.js';
-
-const PROMETHEUS = '/usr/bin/prometheus';
 
 const JOB = 'ipmi-monitor';
 const MINUTE = 60_000;
@@ -42,14 +37,9 @@ let lastPoll: number;
 let now: number;
 let http: Server;
 let metricsUrl: string;
-let promUrl: string;
-let prom: ChildProcess | undefined;
-let promExited: Promise<void> | undefined;
-let promOutput = '';
-let promDir: string | undefined;
+let prom: TestPrometheus | undefined;
 
 // A test process that dies without its after hook must not leave Prometheus running.
-process.on('exit', () => prom?.kill('SIGKILL'));
 
 const SRV1 = serverName(1); // sensors of every unit, reachable
 const SRV2 = serverName(2); // chassis power and DCMI
@@ -101,47 +91,24 @@ function extraReadings(): SensorReadingRecorded[] {
   ];
 }
 
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
 async function metricsText(): Promise<string> {
   const res = await fetch(metricsUrl);
   assert.equal(res.status, 200);
   return res.text();
 }
 
-interface PromSeries {
-  metric: Record<string, string>;
-  value: [number, string];
-}
-
-async function promQuery(expr: string): Promise<PromSeries[]> {
-  const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
-  const body = (await res.json()) as {
-    status: string;
-    error?: string;
-    data?: { result: PromSeries[] };
-  };
-  assert.equal(body.status, 'success', `${expr}: ${body.error ?? ''}`);
-  return body.data?.result ?? [];
+function promQuery(expr: string): Promise<PromSeries[]> {
+  return prom!.query(expr);
 }
 
 /** Until `check` returns a value (Prometheus scrapes every second) or the deadline passes. */
 async function eventually<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + 90_000;
   for (;;) {
-    if (prom && prom.exitCode !== null) {
-      throw new Error(`prometheus exited (${prom.exitCode}): ${promOutput.slice(-2000)}`);
-    }
     const got = await check().catch(() => undefined);
     if (got !== undefined) return got;
     if (Date.now() > deadline) {
-      throw new Error(`${what}: not within 90 s; prometheus said: ${promOutput.slice(-2000)}`);
+      throw new Error(`${what}: not within 90 s; prometheus said: ${prom?.output().slice(-2000)}`);
     }
     await sleep(250);
   }
@@ -201,60 +168,15 @@ describe('fleet gauges through promtool and Prometheus', () => {
     const target = `127.0.0.1:${(http.address() as AddressInfo).port}`;
     metricsUrl = `http://${target}/metrics`;
 
-    promDir = await mkdtemp(join(tmpdir(), 'ipmi-api-prometheus-'));
-    const config = join(promDir, 'prometheus.yml');
-    await writeFile(
-      config,
-      [
-        'global:',
-        '  scrape_interval: 1s',
-        '  scrape_timeout: 1s',
-        'scrape_configs:',
-        `  - job_name: ${JOB}`,
-        '    honor_labels: true',
-        '    static_configs:',
-        `      - targets: ['${target}']`,
-        '',
-      ].join('\n'),
-    );
-    const promPort = await freePort();
-    promUrl = `http://127.0.0.1:${promPort}`;
-    prom = spawn(
-      PROMETHEUS,
-      [
-        `--config.file=${config}`,
-        `--storage.tsdb.path=${join(promDir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${promPort}`,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const keep = (c: Buffer) => (promOutput = (promOutput + c.toString()).slice(-8000));
-    prom.stdout?.on('data', keep);
-    prom.stderr?.on('data', keep);
-    const child = prom;
-    promExited = new Promise((resolve) => child.once('exit', () => resolve()));
-    await eventually('prometheus ready', async () =>
-      (await fetch(`${promUrl}/-/ready`)).ok ? true : undefined,
-    );
+    prom = await startPrometheus({ job: JOB, targets: [target] });
   });
 
   after(async () => {
-    if (prom && prom.exitCode === null) {
-      prom.kill('SIGTERM');
-      const stopped = await Promise.race([
-        promExited?.then(() => true),
-        sleep(15_000, false, { ref: false }),
-      ]);
-      if (!stopped) {
-        prom.kill('SIGKILL');
-        await promExited;
-      }
-    }
+    await prom?.stop();
     if (http) {
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     }
-    if (promDir) await rm(promDir, { recursive: true, force: true });
     await t?.dispose();
   });
 
@@ -335,7 +257,7 @@ describe('fleet gauges through promtool and Prometheus', () => {
 
     // Template variable "instance": label_values({job="$Job"},instance).
     const res = await fetch(
-      `${promUrl}/api/v1/label/instance/values?match[]=${encodeURIComponent(`{job="${JOB}"}`)}`,
+      `${prom!.url}/api/v1/label/instance/values?match[]=${encodeURIComponent(`{job="${JOB}"}`)}`,
     );
     const values = ((await res.json()) as { data: string[] }).data;
     for (const id of [SRV1, SRV2, SRV3]) assert.ok(values.includes(instance(id)), id);

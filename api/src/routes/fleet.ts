@@ -66,6 +66,19 @@ export function parseRange(
   return { from: fromMs, to: toMs };
 }
 
+/** The two aggregates have the same columns; an average of averages weighs by samples. */
+function aggregateSeries(view: 'readings_1m' | 'readings_1h'): string {
+  return `
+    SELECT time_bucket(make_interval(secs => $5), bucket) AS t, sensor_id,
+           min(min_value) AS min, sum(sum_value) / NULLIF(sum(value_samples), 0) AS avg,
+           max(max_value) AS max, last(last_value, bucket) AS last,
+           last(last_state, bucket) AS state
+      FROM ${view}
+     WHERE server_id = $1 AND ($2::text[] IS NULL OR sensor_id = ANY($2))
+       AND bucket >= $3 AND bucket < $4
+     GROUP BY 1, 2 ORDER BY 2, 1`;
+}
+
 export const SERIES_SQL: Record<SeriesSource, string> = {
   readings: `
     SELECT time_bucket(make_interval(secs => $5), time) AS t, sensor_id,
@@ -75,24 +88,8 @@ export const SERIES_SQL: Record<SeriesSource, string> = {
      WHERE server_id = $1 AND ($2::text[] IS NULL OR sensor_id = ANY($2))
        AND time >= $3 AND time < $4
      GROUP BY 1, 2 ORDER BY 2, 1`,
-  readings_1m: `
-    SELECT time_bucket(make_interval(secs => $5), bucket) AS t, sensor_id,
-           min(min_value) AS min, sum(sum_value) / NULLIF(sum(value_samples), 0) AS avg,
-           max(max_value) AS max, last(last_value, bucket) AS last,
-           last(last_state, bucket) AS state
-      FROM readings_1m
-     WHERE server_id = $1 AND ($2::text[] IS NULL OR sensor_id = ANY($2))
-       AND bucket >= $3 AND bucket < $4
-     GROUP BY 1, 2 ORDER BY 2, 1`,
-  readings_1h: `
-    SELECT time_bucket(make_interval(secs => $5), bucket) AS t, sensor_id,
-           min(min_value) AS min, sum(sum_value) / NULLIF(sum(value_samples), 0) AS avg,
-           max(max_value) AS max, last(last_value, bucket) AS last,
-           last(last_state, bucket) AS state
-      FROM readings_1h
-     WHERE server_id = $1 AND ($2::text[] IS NULL OR sensor_id = ANY($2))
-       AND bucket >= $3 AND bucket < $4
-     GROUP BY 1, 2 ORDER BY 2, 1`,
+  readings_1m: aggregateSeries('readings_1m'),
+  readings_1h: aggregateSeries('readings_1h'),
 };
 
 export const SENSORS_SQL = `

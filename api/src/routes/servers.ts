@@ -288,10 +288,15 @@ export function serverRoutes(app: FastifyInstance, deps: ApiDeps): void {
       ]);
       const row = rows[0];
       if (!row) throw apiErrors.error('API_NOT_FOUND', `no server ${req.params.id}`);
+      // The server is shown even when its credential cannot be read (a wrong key, a
+      // configuration from before the store): without the user name, and the log says why.
       const username = await deps.credentials
         .get(row.server_id)
         .then((c) => c.username)
-        .catch(() => undefined);
+        .catch((err: unknown) => {
+          req.log.warn({ err, serverId: row.server_id }, 'stored credential not readable');
+          return undefined;
+        });
       return { ...serverOfRow(row), ...(username === undefined ? {} : { username }) };
     },
   );

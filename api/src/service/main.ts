@@ -29,7 +29,7 @@ import { buildApp } from '../app.js';
 import { AuthStore, ensureFirstAdmin } from '../auth/store.js';
 import { apiConfig } from '../config.js';
 import type { ApiDeps } from '../deps.js';
-import { LiveFeed } from '../live.js';
+import { LIVE_TOPICS, LiveFeed } from '../live.js';
 import { collectorProbe } from './probe.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -75,9 +75,9 @@ export async function runApiProcess(
     topicPrefix: common.topicPrefix,
   });
   shutdown.register('kafka', () => seam.close());
-  // The topics it reads (projections, live feed) and writes (servers, silences) exist
-  // before anything subscribes: a fresh prefix or broker has none yet. Idempotent.
-  await seam.ensureTopics();
+  // The live feed subscribes to these (the projections' sink creates its own); the servers
+  // and silences topics are read before the first write. A fresh broker has none yet.
+  await seam.ensureTopics([...LIVE_TOPICS, 'ipmi.silences.v1']);
 
   const host = await startDatabaseHost({ env, logger, metrics, shutdown, seam, withProjections });
   const keys = await loadSecretKeys(creds, logger);

@@ -112,8 +112,6 @@ export async function startDatabaseHost(o: {
     o.shutdown.register('jobs', () => jobs.stop());
   }
   if (!o.withProjections) return { db, projections: null };
-  // Subscribing to a topic that does not exist yet (a fresh broker or prefix) fails.
-  await o.seam.ensureTopics(projections.flatMap((p) => p.topics));
   const handle = await startProjections({
     seam: o.seam,
     db,

@@ -887,6 +887,7 @@ export async function connectSeam(options: SeamOptions): Promise<Seam> {
           physical,
           logical,
           recordsOf: (t) => settingsOf(t).records,
+          ensureTopics,
           toDlq,
           onConsumed: (t, g, n) => metrics.consumed.inc({ topic: t, group: g }, n),
           onRetry: (t, g, code) => metrics.retries.inc({ topic: t, group: g, code }),

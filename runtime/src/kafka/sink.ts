@@ -81,6 +81,8 @@ export interface SinkDeps {
   physical(topic: string): string;
   logical(topic: string): string;
   recordsOf(topic: string): readonly string[];
+  /** Creates missing topics (and their DLQs), as the stream processor does before subscribing. */
+  ensureTopics(topics: readonly string[]): Promise<void>;
   toDlq(msg: RawMessage, groupId: string, err: unknown): Promise<void>;
   onConsumed(topic: string, groupId: string, n: number): void;
   onRetry(topic: string, groupId: string, code: string): void;
@@ -285,6 +287,8 @@ export async function startSink(deps: SinkDeps, opts: SinkOptions): Promise<Sink
     await withRetry('write', () => opts.write({ ...batch, events: [] }), heartbeat, batch.topic);
   }
 
+  // Subscribing to a topic that does not exist yet (a fresh broker or prefix) fails.
+  await deps.ensureTopics(opts.topics);
   await consumer.connect();
   await consumer.subscribe({
     topics: opts.topics.map((t) => deps.physical(t)),
