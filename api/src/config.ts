@@ -77,6 +77,13 @@ export const apiConfig = defineConfig({
     min: 1,
     doc: 'A sensor not read for this long leaves `/metrics` (it was removed from the BMC, or the server is gone or not polled).',
   },
+  pipelineLagWarn: {
+    env: 'IPMI_API_PIPELINE_LAG_WARN',
+    type: 'int',
+    default: 5000,
+    min: 1,
+    doc: '`GET /api/v1/pipeline` reports the projections as lagging (problem `PIPE_PROJECTION_LAG`) when the events they have yet to write into the database exceed this many.',
+  },
   withProjections: {
     env: 'IPMI_API_WITH_PROJECTIONS',
     type: 'string',

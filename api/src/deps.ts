@@ -33,6 +33,8 @@ export interface ApiSettings {
   sessionHours: number;
   serversLimit: number;
   staleSensorMinutes: number;
+  /** Projection lag (events) above which /pipeline reports PIPE_PROJECTION_LAG. */
+  pipelineLagWarn: number;
 }
 
 export const DEFAULT_SETTINGS: ApiSettings = {
@@ -44,6 +46,7 @@ export const DEFAULT_SETTINGS: ApiSettings = {
   sessionHours: 12,
   serversLimit: 50,
   staleSensorMinutes: 15,
+  pipelineLagWarn: 5000,
 };
 
 export interface ApiDeps {

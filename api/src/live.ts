@@ -79,9 +79,14 @@ export class LiveFeed {
     await this.#consumer?.ready;
   }
 
-  async stop(): Promise<void> {
-    for (const c of this.#clients) c.close('shutting down');
+  /** Ends every client's stream (they reconnect to another instance, or after the restart). */
+  closeClients(reason: string): void {
+    for (const c of this.#clients) c.close(reason);
     this.#clients.clear();
+  }
+
+  async stop(): Promise<void> {
+    this.closeClients('shutting down');
     await this.#consumer?.stop();
   }
 }

@@ -8,6 +8,7 @@ import { exportRoutes } from './export.js';
 import { fleetRoutes } from './fleet.js';
 import { insightRoutes } from './insights.js';
 import { metaRoutes } from './meta.js';
+import { pipelineRoutes } from './pipeline.js';
 import { serverRoutes } from './servers.js';
 import { streamRoutes } from './stream.js';
 
@@ -21,6 +22,7 @@ export async function registerRoutes(app: FastifyInstance, deps: ApiDeps): Promi
       authRoutes(v1, deps);
       serverRoutes(v1, deps);
       fleetRoutes(v1, deps);
+      pipelineRoutes(v1, deps);
       eventRoutes(v1, deps);
       alertRoutes(v1, deps);
       insightRoutes(v1, deps);

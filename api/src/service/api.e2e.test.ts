@@ -3,7 +3,7 @@
  * and registry, with its own embedded database (which it owns, with the projections in it):
  * the first admin's file (0600, its path logged, its password never), login, a server added
  * through the API reaching the database through the in-process projections, /metrics, and
- * a graceful stop on SIGTERM.
+ * a graceful stop on SIGTERM, with a live stream open.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -94,8 +94,16 @@ test('the api process: first admin, login, a server through Kafka into its datab
   assert.equal((await fetch(`${base}/metrics`)).status, 401);
   assert.equal((await fetch(`${base}/health`)).status, 200);
 
+  // A live stream stays open until the process ends it: SIGTERM must not wait for it.
+  const stream = await fetch(`${base}/api/v1/stream`, { headers: auth });
+  assert.equal(stream.status, 200);
+  const reader = stream.body!.getReader();
+  await reader.read();
+  const sigterm = Date.now();
   child.kill('SIGTERM');
   assert.equal(await exited, 0, out.slice(-3000));
+  assert.ok(Date.now() - sigterm < 10_000, 'the stop did not wait for the open stream');
+  await reader.cancel().catch(() => undefined);
   child = null;
   assert.match(out, /embedded database closed/);
   assert.ok(!out.includes(BMC_PASSWORD), 'no BMC password in the log');

@@ -120,13 +120,19 @@ export async function runApiProcess(
       sessionHours: own.sessionHours,
       serversLimit: own.serversLimit,
       staleSensorMinutes: own.staleSensorMinutes,
+      pipelineLagWarn: own.pipelineLagWarn,
     },
     probe: collectorProbe(sdrCacheDir),
     source: `api@${hostname()}`,
   };
   const app = await buildApp(deps);
   await app.listen({ port: own.port, host: own.host });
-  shutdown.register('http', () => app.close());
+  shutdown.register('http', async () => {
+    // Open live streams never end by themselves, and app.close() waits for every connection:
+    // end them first (clients reconnect after the restart) or the stop hangs to its deadline.
+    live.closeClients('shutting down');
+    await app.close();
+  });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : own.port;
   const url = `http://${own.host.includes(':') ? `[${own.host}]` : own.host}:${port}`;
