@@ -5,7 +5,9 @@
 #     simulator and clients (openipmi: ipmi_sim; ipmitool; freeipmi-tools) for the test fleet,
 #     and PostgreSQL 15 (tests of the pg adapter's COPY path, which the embedded database
 #     cannot run; the product itself does not use it), and Prometheus (`promtool check
-#     metrics` and a real scrape of the API's /metrics in its tests);
+#     metrics` and a real scrape of the API's /metrics in its tests), and Chromium (the UI's
+#     browser tests drive it through playwright-core: Playwright's own download does not
+#     work on these machines);
 #   - npm dependencies, including Node 24 itself (the `node` devDependency ships the binary,
 #     so every npm script runs on Node 24 even where the machine has Node 20);
 #   - the Kafka and Apicurio jars from Maven Central, into ~/.cache/ipmi-monitor.
@@ -15,7 +17,7 @@ cd "$(dirname "$0")/.."
 
 say() { printf '[bootstrap] %s\n' "$*"; }
 
-APT_PACKAGES=(openjdk-17-jre-headless maven docker-compose openipmi ipmitool freeipmi-tools postgresql prometheus)
+APT_PACKAGES=(openjdk-17-jre-headless maven docker-compose openipmi ipmitool freeipmi-tools postgresql prometheus chromium)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

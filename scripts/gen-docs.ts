@@ -24,6 +24,7 @@ import {
 import { streamsConfig, streamsErrors } from '@ipmi-monitor/streams';
 import { projectionErrors, projectionsConfig } from '@ipmi-monitor/projections';
 import { apiConfig, apiErrors } from '@ipmi-monitor/api';
+import { webConfig } from '@ipmi-monitor/web';
 
 const repo = new URL('../', import.meta.url).pathname;
 const check = process.argv.includes('--check');
@@ -112,6 +113,10 @@ function configDoc(): string {
     '## API (`ipmi-monitor api`)',
     '',
     describeConfig(apiConfig),
+    '',
+    '## Web UI (`ipmi-monitor web`)',
+    '',
+    describeConfig(webConfig),
     '',
   ].join('\n');
 }

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 run=.state/run
 logs=.state/logs
 mkdir -p "$run" "$logs"
-SERVICES=(collector streams api)
+SERVICES=(collector streams api web)
 export IPMI_STATE_DIR="${IPMI_STATE_DIR:-$PWD/.state}"
 
 alive() { [ -f "$run/$1.pid" ] && kill -0 "$(cat "$run/$1.pid")" 2>/dev/null; }

@@ -25,6 +25,8 @@ rm -rf .state/test-results .state/test-logs
 check 'generated code is in sync with schemas/ (npm run gen:check)' npm run -s gen:check
 check 'type-check (npm run typecheck)' npm run -s typecheck
 check 'lint and format (npm run lint)' npm run -s lint
+check 'web UI: svelte-check' npm run -s check -w @ipmi-monitor/web
+check 'web UI: production build' npm run -s build:ui -w @ipmi-monitor/web
 check 'compose file validates (infra/compose/validate.sh)' bash infra/compose/validate.sh
 check 'unit tests' node scripts/run-tests.mjs unit
 

@@ -3,7 +3,7 @@
 # local stack (Kafka, the schema registry), creates the topics, registers the schemas,
 # migrates the embedded TimescaleDB, configures the servers (./servers.yaml, or a simulated
 # demo fleet when no real BMCs are configured) and starts the services in the background.
-# `npm stop` stops it all. The UI joins with its issue.
+# builds the web UI when its sources changed. `npm stop` stops it all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
@@ -11,7 +11,9 @@ bash infra/local/stack.sh start
 export PATH="$PWD/node_modules/.bin:$PATH"
 tsx --conditions=ipmi-source infra/local/init.ts
 tsx --conditions=ipmi-source infra/local/demo.ts
+bash scripts/build-web.sh
 bash scripts/services.sh start
+echo 'web UI: http://127.0.0.1:8480 (log in as admin with the password in .state/api/admin-credentials)'
 echo "api: http://127.0.0.1:8470/api/v1/docs (OpenAPI at /api/v1/openapi.json); first admin's password: .state/api/admin-credentials (0600)"
 echo 'metrics: collector http://127.0.0.1:9101/metrics, streams http://127.0.0.1:9102/metrics, api (with a token) /metrics   logs: .state/logs/'
 echo 'database: embedded TimescaleDB in .state/db, owned by the api process, which runs the projections (tables: projections/README.md)'

@@ -46,6 +46,8 @@ commands:
   api                run the results API (REST under /api/v1, docs at /api/v1/docs, /metrics);
                      with the embedded database it also runs the projections (one process
                      owns the database); the first start writes an admin password file
+  web                run the web UI (the SvelteKit build; its only data source is the API at
+                     API_URL); build it first: npm run build -w @ipmi-monitor/web
   migrate            apply pending database migrations and the configured retention, then exit
   --version          print the version
   help               this text
@@ -121,6 +123,11 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
       case 'api': {
         const { runApiProcess } = await import('@ipmi-monitor/api');
         const { stopped } = await runApiProcess();
+        return process.exit(await stopped);
+      }
+      case 'web': {
+        const { runWebProcess } = await import('@ipmi-monitor/web');
+        const { stopped } = await runWebProcess();
         return process.exit(await stopped);
       }
       case 'migrate': {
