@@ -26,6 +26,11 @@ const selEventSchema = {
     eventData: { type: ['string', 'null'] },
     description: { type: ['string', 'null'] },
     severity: { type: ['string', 'null'] },
+    rawLine: {
+      type: ['string', 'null'],
+      description:
+        "The tool's own line for this entry (ipmitool/FreeIPMI), as the collector read it.",
+    },
   },
 } as const;
 
@@ -81,10 +86,11 @@ export function eventRoutes(app: FastifyInstance, deps: ApiDeps): void {
         event_data: string | null;
         description: string | null;
         severity: string | null;
+        raw_line: string | null;
       }>(
         `SELECT event_id, server_id, time, observed_at, record_id, timestamp_basis,
                 bmc_timestamp_raw, sensor_type, sensor_number, sensor_name, sensor_id,
-                event_direction, event_offset, event_data, description, severity
+                event_direction, event_offset, event_data, description, severity, raw_line
            FROM sel_events
           WHERE time >= $1 AND time < $2
             AND ($3::text IS NULL OR server_id = $3)
@@ -122,6 +128,7 @@ export function eventRoutes(app: FastifyInstance, deps: ApiDeps): void {
           eventData: r.event_data,
           description: r.description,
           severity: r.severity,
+          rawLine: r.raw_line,
         }),
       );
     },

@@ -97,6 +97,14 @@ export const SENSORS_SQL = `
          crossed_threshold, lnr, lcr, lnc, unc, ucr, unr, discrete_states, time
     FROM sensors WHERE server_id = $1 ORDER BY sensor_type, name, sensor_id`;
 
+export const INVENTORY_SQL = `
+  SELECT time, bmc_firmware_version, ipmi_version, bmc_manufacturer_id, bmc_product_id,
+         bmc_mac_address, manufacturer, product_name, product_part_number, product_serial,
+         board_serial, chassis_serial, system_guid, fru
+    FROM server_inventory WHERE server_id = $1`;
+
+const nullable = (type: string) => ({ type: [type, 'null'] });
+
 export const SUMMARY_SQL = {
   health: `SELECT health, count(*)::int AS n FROM server_overview GROUP BY health`,
   alerts: `SELECT severity, count(*)::int AS n FROM alerts WHERE status = 'ACTIVE' GROUP BY severity`,
@@ -260,6 +268,86 @@ export function fleetRoutes(app: FastifyInstance, deps: ApiDeps): void {
           discreteStates: r.discrete_states,
           time: r.time.toISOString(),
         })),
+      };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/servers/:id/inventory',
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['fleet'],
+        summary:
+          "A server's last collected inventory: BMC firmware and IPMI version, FRU identity (manufacturer, product, part and serial numbers, GUID) and every FRU record; null before the first inventory poll.",
+        params: idParam,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              inventory: {
+                type: ['object', 'null'],
+                properties: {
+                  collectedAt: { type: 'string' },
+                  bmcFirmwareVersion: nullable('string'),
+                  ipmiVersion: nullable('string'),
+                  bmcManufacturerId: nullable('integer'),
+                  bmcProductId: nullable('integer'),
+                  bmcMacAddress: nullable('string'),
+                  manufacturer: nullable('string'),
+                  productName: nullable('string'),
+                  productPartNumber: nullable('string'),
+                  productSerial: nullable('string'),
+                  boardSerial: nullable('string'),
+                  chassisSerial: nullable('string'),
+                  systemGuid: nullable('string'),
+                  fru: { type: 'array', items: { type: 'object', additionalProperties: true } },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    async (req) => {
+      const { rows } = await deps.db.query<{
+        time: Date;
+        bmc_firmware_version: string | null;
+        ipmi_version: string | null;
+        bmc_manufacturer_id: number | null;
+        bmc_product_id: number | null;
+        bmc_mac_address: string | null;
+        manufacturer: string | null;
+        product_name: string | null;
+        product_part_number: string | null;
+        product_serial: string | null;
+        board_serial: string | null;
+        chassis_serial: string | null;
+        system_guid: string | null;
+        fru: unknown[];
+      }>(INVENTORY_SQL, [req.params.id]);
+      const r = rows[0];
+      if (!r) {
+        await serverExists(deps, req.params.id);
+        return { inventory: null };
+      }
+      return {
+        inventory: {
+          collectedAt: r.time.toISOString(),
+          bmcFirmwareVersion: r.bmc_firmware_version,
+          ipmiVersion: r.ipmi_version,
+          bmcManufacturerId: r.bmc_manufacturer_id,
+          bmcProductId: r.bmc_product_id,
+          bmcMacAddress: r.bmc_mac_address,
+          manufacturer: r.manufacturer,
+          productName: r.product_name,
+          productPartNumber: r.product_part_number,
+          productSerial: r.product_serial,
+          boardSerial: r.board_serial,
+          chassisSerial: r.chassis_serial,
+          systemGuid: r.system_guid,
+          fru: r.fru,
+        },
       };
     },
   );
