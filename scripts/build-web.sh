@@ -15,3 +15,10 @@ npm run -s build:ui -w @ipmi-monitor/web >.state/logs/web-build.log 2>&1 || {
   tail -n 30 .state/logs/web-build.log >&2
   exit 1
 }
+# A running UI serves the build it started with, and its files are gone now: restart it
+# (`services.sh start`, which npm start runs next, starts it again).
+if [ -f .state/run/web.pid ] && kill -0 "$(cat .state/run/web.pid)" 2>/dev/null; then
+  kill -TERM "$(cat .state/run/web.pid)" 2>/dev/null || true
+  sleep 1
+  echo 'web: stopped the running UI (it served the previous build)'
+fi

@@ -98,7 +98,7 @@ test('open a server: sensors by type and a chart with its thresholds', async () 
   await page.getByTestId('server-header').waitFor();
   const row = page.locator('[data-testid^="sensor-row-"]', { hasText: 'CPU Temp' }).first();
   await row.waitFor({ timeout: 30_000 });
-  await row.click();
+  await row.getByRole('button').first().click();
   const chart = page.getByTestId('sensor-chart');
   await eventually(
     async () => {
@@ -140,7 +140,7 @@ test('a fault on a BMC turns its tile critical and raises an alert, without relo
   const alert = await eventually(
     async () => {
       const list = await product.api<{ items: AlertItem[] }>(
-        `/api/v1/alerts?status=ACTIVE&serverId=${FIRST}`,
+        `/api/v1/alerts?state=active&serverId=${FIRST}`,
       );
       return list.items.find((a) => a.severity === 'CRITICAL');
     },
@@ -155,8 +155,7 @@ test('a fault on a BMC turns its tile critical and raises an alert, without relo
   // Acknowledge it on the alerts page; it stays acknowledged after a reload.
   const row = alertsPage.getByTestId(`alert-row-${alert.alertId}`);
   await alertsPage.getByTestId(`ack-${alert.alertId}`).click();
-  const confirm = alertsPage.getByRole('button', { name: /^(confirm|acknowledge)$/i });
-  if (await confirm.isVisible().catch(() => false)) await confirm.click();
+  await alertsPage.getByTestId(`ack-submit-${alert.alertId}`).click();
   await eventually(
     async () => ((await row.getAttribute('data-acknowledged')) === 'true' ? true : undefined),
     { timeoutMs: 20_000, what: 'the row acknowledged' },
@@ -190,7 +189,7 @@ test('export CSV: the events table and a sensor reading series', async () => {
 
   await page.goto(`/servers/${FIRST}`);
   const row = page.locator('[data-testid^="sensor-row-"]', { hasText: 'CPU Temp' }).first();
-  await row.click();
+  await row.getByRole('button').first().click();
   const [readings] = await Promise.all([
     page.waitForEvent('download'),
     page.getByTestId('export-readings').click(),
@@ -215,6 +214,7 @@ test('add a server in the settings and see it polled', async () => {
   await form.getByLabel(/^port/i).fill(String(bmc.port));
   await form.getByLabel(/^(bmc )?user/i).fill(bmc.username);
   await form.getByLabel(/^(bmc )?password/i).fill(bmc.password);
+  await form.getByLabel(/^privilege/i).selectOption('ADMINISTRATOR');
   await form.getByLabel(/cipher suite/i).fill(String(FLEET_CLIENT.cipherSuite));
   await form.getByLabel(/workaround/i).fill(FLEET_CLIENT.workaroundFlags.join(','));
   await form.getByTestId('server-form-submit').click();
@@ -227,6 +227,7 @@ test('add a server in the settings and see it polled', async () => {
     },
     { timeoutMs: 30_000, what: 'the server configured' },
   );
+  assert.equal(id, ADDED);
   const html = await page.content();
   assert.ok(!html.includes(bmc.password), 'the password is not shown back');
   await page.goto('/');

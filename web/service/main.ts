@@ -46,6 +46,11 @@ export async function runWebProcess(
   // The SvelteKit server reads these from the environment when its handler is imported.
   env.API_URL = own.apiUrl;
   if (own.origin) env.ORIGIN = own.origin;
+  // Without ORIGIN, adapter-node takes the protocol from PROTOCOL_HEADER and assumes https
+  // when there is none, so every form post over plain HTTP failed SvelteKit's same-origin
+  // check (403). This server speaks plain HTTP: a request that no TLS proxy marked is http.
+  else env.PROTOCOL_HEADER ??= 'x-forwarded-proto';
+  const protocolHeader = own.origin ? null : (env.PROTOCOL_HEADER ?? '').toLowerCase();
   const { handler } = (await import(pathToFileURL(join(dir, 'handler.js')).href)) as {
     handler: Handler;
   };
@@ -55,6 +60,9 @@ export async function runWebProcess(
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"status":"ok"}');
       return;
+    }
+    if (protocolHeader && req.headers[protocolHeader] === undefined) {
+      req.headers[protocolHeader] = 'http';
     }
     handler(req, res, () => {
       res.writeHead(404, { 'content-type': 'text/plain' });

@@ -58,6 +58,8 @@ export function sensorValue(
 }
 
 const UNITS: Record<string, string> = {
+  c: '°C',
+  f: '°F',
   degrees_c: '°C',
   'degrees c': '°C',
   celsius: '°C',
