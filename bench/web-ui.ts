@@ -80,25 +80,29 @@ function bundleSizes(): {
   return out;
 }
 
-async function timeInPage(page: Page, ready: string, arg?: number): Promise<number> {
-  // performance.now() counts from the navigation's start: the time the user waited.
+/**
+ * performance.now() when `ready` matches (at least `count` elements), and the page's path
+ * is `path` when given; performance.now() counts from the navigation's start: the time the
+ * user waited.
+ */
+async function timeInPage(
+  page: Page,
+  ready: string,
+  count = 1,
+  path: string | null = null,
+): Promise<number> {
   const handle = await page.waitForFunction(
-    ({ ready, arg }) => {
-      const doc = (
-        globalThis as unknown as {
-          document: {
-            querySelectorAll(s: string): { length: number };
-            querySelector(s: string): unknown;
-          };
-        }
-      ).document;
+    ({ ready, count, path }) => {
+      const g = globalThis as unknown as {
+        document: { querySelectorAll(s: string): { length: number } };
+        location: { pathname: string };
+      };
       const ok =
-        arg === undefined
-          ? doc.querySelector(ready) !== null
-          : doc.querySelectorAll(ready).length >= arg;
+        (path === null || g.location.pathname === path) &&
+        g.document.querySelectorAll(ready).length >= count;
       return ok ? performance.now() : false;
     },
-    { ready, arg },
+    { ready, count, path },
     { timeout: 60_000, polling: 'raf' },
   );
   return (await handle.jsonValue()) as number;
@@ -210,13 +214,12 @@ async function main() {
           await p.getByRole('heading', { level: 1 }).waitFor();
           let start = await p.evaluate(() => performance.now());
           await p.getByRole('link', { name: 'Fleet', exact: true }).click();
-          fig.nav.push((await timeInPage(p, '[data-testid^="server-tile-"]', expected)) - start);
+          fig.nav.push(
+            (await timeInPage(p, '[data-testid^="server-tile-"]', expected, '/')) - start,
+          );
           start = await p.evaluate(() => performance.now());
           await p.getByRole('link', { name: 'Insights', exact: true }).click();
-          fig.navBase.push(
-            (await timeInPage(p, '[data-testid="insights-list"], main h1:text("Insights")')) -
-              start,
-          );
+          fig.navBase.push((await timeInPage(p, 'main h1', 1, '/insights')) - start);
         } else {
           await p.goto('/settings/upgrade');
           fig.coldBase.push(await timeInPage(p, '[data-testid="upgrade"]'));

@@ -197,6 +197,18 @@ describe('reading the fleet', () => {
     assert.equal(missing.statusCode, 404);
   });
 
+  test('inventory of one server: the newest collected; null before one; 404 for unknown', async () => {
+    const res = await call('GET', '/api/v1/servers/srv-001/inventory', { token: t.readToken });
+    assert.equal(res.statusCode, 200);
+    const inv = json<{ inventory: { bmcFirmwareVersion: string; collectedAt: string } | null }>(
+      res,
+    ).inventory;
+    assert.equal(inv?.bmcFirmwareVersion, '1.2', 'the second, newer inventory');
+    assert.equal(inv?.collectedAt, new Date(FEED_T0 + 2 * 60_000).toISOString());
+    const missing = await call('GET', '/api/v1/servers/nope/inventory');
+    assert.equal(missing.statusCode, 404);
+  });
+
   test('readings: raw for an hour, per-minute for 2 days, hourly for 7 days; values agree', async () => {
     const to = new Date(FEED_T0 + 10 * 60_000).toISOString();
     const from1h = new Date(FEED_T0 - 50 * 60_000).toISOString();
@@ -254,6 +266,18 @@ describe('reading the fleet', () => {
       await call('GET', `/api/v1/events?${range}&limit=1000`, { token: t.readToken }),
     ).items;
     assert.equal(all.length, t.seeded.feed.expect.selEntries);
+    // The tool's own line is there on demand (the UI shows it under each entry).
+    const { rows: raw } = await t.seeded.db.query<{ event_id: string; raw_line: string | null }>(
+      'SELECT event_id, raw_line FROM sel_events',
+    );
+    const rawOf = new Map(raw.map((r) => [r.event_id, r.raw_line]));
+    for (const e of all as { eventId: string; rawLine?: string | null }[]) {
+      assert.equal(e.rawLine, rawOf.get(e.eventId));
+    }
+    assert.ok(
+      raw.some((r) => r.raw_line !== null),
+      'the feed has raw lines',
+    );
     const times = all.map((e) => e.time);
     assert.deepEqual(times, [...times].sort().reverse(), 'newest first');
     const paged: string[] = [];

@@ -16,7 +16,9 @@ import {
   planImport,
   revisionOf,
   serverEventId,
+  type ImportFormat,
   type ImportIssue,
+  type ImportPlan,
   type ServerDefinition,
   type ServerEvent,
   type ServerRegistry,
@@ -107,6 +109,69 @@ export interface ChangeResult {
   licence: Licence;
 }
 
+/** What an import would do with one server of the file (a dry run). */
+export interface ImportPreviewRow {
+  /** The entry's line in the file; null when the importer gave none. */
+  line: number | null;
+  serverId: string;
+  name: string;
+  action: 'add' | 'update' | 'unchanged';
+  /**
+   * For an update: the fields that change, by the import file's names (`host`, `privilege`,
+   * `intervals.sel`, ...; those of the 422 problem's `errors[].field`). The stored credential
+   * is compared in memory, the way the store's put() decides whether to write a new version,
+   * and only the name of what differs is reported: `username`, `password`, or `credentials`
+   * when the stored one cannot be read (missing, or not under the current keys) or is stored
+   * under a version the configuration does not name; the import then stores them again.
+   */
+  changedFields: string[];
+}
+
+export interface ImportPreview {
+  dryRun: true;
+  /** The format the file was read as (given, or detected as the import would). */
+  format: ImportFormat;
+  rows: ImportPreviewRow[];
+  /** The licence as it would be after the import. */
+  licence: Licence;
+}
+
+/** ServerConfigured field → the import file's name for it (pollIntervals is split below). */
+const IMPORT_FIELD: Partial<Record<string, string>> = { privilegeLevel: 'privilege' };
+const INTERVAL_FIELD = [
+  ['sensorsMs', 'intervals.sensors'],
+  ['selMs', 'intervals.sel'],
+  ['powerMs', 'intervals.power'],
+  ['inventoryMs', 'intervals.inventory'],
+] as const;
+
+/**
+ * The fields of an update (the event's changedFields) by the import file's names; the
+ * credential version becomes what differs in the credential (see ImportPreviewRow).
+ */
+function importFieldsOf(
+  prev: ServerConfigured,
+  next: ServerConfigured,
+  credentialChanges: readonly string[],
+): string[] {
+  const out: string[] = [];
+  for (const f of next.changedFields) {
+    if (f === 'credentialVersion') out.push(...credentialChanges);
+    else if (f === 'pollIntervals') {
+      for (const [k, name] of INTERVAL_FIELD)
+        if (prev.pollIntervals[k] !== next.pollIntervals[k]) out.push(name);
+    } else out.push(IMPORT_FIELD[f] ?? f);
+  }
+  return out;
+}
+
+/** What the store's put() would decide for a definition, without writing (a dry run). */
+interface CredentialForecast {
+  version: number;
+  /** `username` / `password` that differ from the stored ones; `credentials` when unknown. */
+  changed: string[];
+}
+
 export class ServerManager {
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -138,6 +203,35 @@ export class ServerManager {
     actor: string,
     mode: 'create' | 'upsert',
   ): Promise<ChangeResult> {
+    const { plan, licence } = await this.#decide(defs, actor, mode, false);
+    if (plan.events.length > 0) {
+      await publish(
+        this.deps.seam,
+        TOPIC,
+        plan.events.map((value) => ({ type: 'ServerConfigured' as const, value })),
+      );
+    }
+    return { published: [...plan.events], unchanged: [...plan.unchanged], licence };
+  }
+
+  /**
+   * The one decision behind every change and every dry run: the conflicts, the credential
+   * versions, the plan (the collector's planImport) and the licence after it. A real run
+   * stores the credentials (the store returns their versions); a dry run forecasts the
+   * versions the store would return and writes nothing. Publishing is the caller's.
+   */
+  async #decide(
+    defs: readonly ServerDefinition[],
+    actor: string,
+    mode: 'create' | 'upsert',
+    dryRun: boolean,
+  ): Promise<{
+    registry: ServerRegistry;
+    plan: ImportPlan;
+    licence: Licence;
+    /** Dry run only: what differs in each server's credential (see ImportPreviewRow). */
+    credentialChanges: Map<string, string[]>;
+  }> {
     const registry = await this.registry();
     const active = activeServers(registry);
     for (const def of defs) {
@@ -157,14 +251,21 @@ export class ServerManager {
       }
     }
     const credentialVersions = new Map<string, number>();
+    const credentialChanges = new Map<string, string[]>();
     for (const def of defs) {
-      credentialVersions.set(
-        def.serverId,
-        await this.deps.credentials.put(def.serverId, {
-          username: def.username,
-          password: def.password,
-        }),
-      );
+      if (dryRun) {
+        const forecast = await this.#forecastCredential(def, configOf(registry, def.serverId));
+        credentialVersions.set(def.serverId, forecast.version);
+        credentialChanges.set(def.serverId, forecast.changed);
+      } else {
+        credentialVersions.set(
+          def.serverId,
+          await this.deps.credentials.put(def.serverId, {
+            username: def.username,
+            password: def.password,
+          }),
+        );
+      }
     }
     const plan = planImport(registry, defs, {
       now: this.#now(),
@@ -172,20 +273,30 @@ export class ServerManager {
       actor,
       credentialVersions,
     });
-    if (plan.events.length > 0) {
-      await publish(
-        this.deps.seam,
-        TOPIC,
-        plan.events.map((value) => ({ type: 'ServerConfigured' as const, value })),
-      );
-    }
     const ids = new Set(active.map((c) => c.serverId));
     for (const e of plan.events) ids.add(e.serverId);
-    return {
-      published: [...plan.events],
-      unchanged: [...plan.unchanged],
-      licence: licenceOf(ids.size, this.deps.settings.serversLimit),
-    };
+    const licence = licenceOf(ids.size, this.deps.settings.serversLimit);
+    return { registry, plan, licence, credentialChanges };
+  }
+
+  /**
+   * The version CredentialStore.put would return for a definition, by the same rule
+   * (putCredential): the same user and password keep the stored version, anything else gets
+   * a newer one. The stored password is decrypted only to compare it (constant time) and
+   * never leaves this function; an unreadable or missing record would be replaced.
+   */
+  async #forecastCredential(
+    def: ServerDefinition,
+    prev: ServerConfigured | null,
+  ): Promise<CredentialForecast> {
+    const stored = await this.deps.credentials.get(def.serverId).catch(() => null);
+    const newer = Math.max(stored?.version ?? 0, prev?.credentialVersion ?? 0) + 1;
+    if (!stored) return { version: newer, changed: ['credentials'] };
+    const changed: string[] = [];
+    if (stored.username !== def.username) changed.push('username');
+    if (!stored.password.equals(def.password)) changed.push('password');
+    if (changed.length > 0) return { version: newer, changed };
+    return { version: stored.version, changed: ['credentials'] };
   }
 
   create(body: Record<string, unknown>, actor: string): Promise<ChangeResult> {
@@ -195,10 +306,52 @@ export class ServerManager {
   }
 
   /** CSV or YAML, all or nothing (as `ipmi-monitor import`): any invalid row adds nothing. */
-  import(text: string, format: 'csv' | 'yaml' | undefined, actor: string): Promise<ChangeResult> {
+  import(text: string, format: ImportFormat | undefined, actor: string): Promise<ChangeResult> {
+    const parsed = this.#parseImport(text, format);
+    return this.#exclusive(() => this.#apply(parsed.servers, actor, 'upsert'));
+  }
+
+  /**
+   * What `import` would do with the same text, decided the same way (parse, conflicts,
+   * credential versions, plan, licence) at this moment, with nothing stored or published.
+   * Invalid input fails exactly as the import does.
+   */
+  importDryRun(
+    text: string,
+    format: ImportFormat | undefined,
+    actor: string,
+  ): Promise<ImportPreview> {
+    const parsed = this.#parseImport(text, format);
+    return this.#exclusive(async () => {
+      const defs = parsed.servers;
+      const { registry, plan, licence, credentialChanges } = await this.#decide(
+        defs,
+        actor,
+        'upsert',
+        true,
+      );
+      const events = new Map(plan.events.map((e) => [e.serverId, e]));
+      const rows = defs.map((def): ImportPreviewRow => {
+        const event = events.get(def.serverId);
+        const prev = configOf(registry, def.serverId);
+        const row = {
+          line: def.line > 0 ? def.line : null,
+          serverId: def.serverId,
+          name: def.name,
+        };
+        if (!event) return { ...row, action: 'unchanged', changedFields: [] };
+        if (!prev) return { ...row, action: 'add', changedFields: [] };
+        const credential = credentialChanges.get(def.serverId) ?? ['credentials'];
+        return { ...row, action: 'update', changedFields: importFieldsOf(prev, event, credential) };
+      });
+      return { dryRun: true, format: parsed.format, rows, licence };
+    });
+  }
+
+  #parseImport(text: string, format: ImportFormat | undefined) {
     const parsed = parseServerImport(text, { format });
     if (parsed.issues.length > 0) throw invalid(parsed.issues, 'nothing imported');
-    return this.#exclusive(() => this.#apply(parsed.servers, actor, 'upsert'));
+    return parsed;
   }
 
   /** Changes some fields; the password stays unless given. */

@@ -208,7 +208,50 @@ export function serverRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
-  app.post<{ Body: unknown; Querystring: { format?: 'csv' | 'yaml'; dryRun?: boolean } }>(
+  const importResult = {
+    type: 'object',
+    required: ['configured', 'unchanged', 'licence'],
+    properties: {
+      configured: { type: 'array', items: { type: 'string' } },
+      unchanged: { type: 'array', items: { type: 'string' } },
+      licence: licenceSchema,
+    },
+  } as const;
+  const importPreview = {
+    type: 'object',
+    description:
+      'With `?dryRun=true`: what the import would do, server by server, in file order. Nothing was stored or published.',
+    required: ['dryRun', 'format', 'rows', 'licence'],
+    properties: {
+      dryRun: { type: 'boolean', const: true },
+      format: {
+        type: 'string',
+        enum: ['csv', 'yaml'],
+        description: 'How the file was read (given, or detected as the import does).',
+      },
+      rows: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            line: { type: ['integer', 'null'], description: "The entry's line in the file." },
+            serverId: { type: 'string' },
+            name: { type: 'string' },
+            action: { type: 'string', enum: ['add', 'update', 'unchanged'] },
+            changedFields: {
+              type: 'array',
+              items: { type: 'string' },
+              description:
+                "For an update, by the file's field names (`host`, `privilege`, `intervals.sel`, ...). A credential change is named `username` or `password` (compared with the stored one in memory, never returned) or `credentials` when the stored one cannot be read or is stored again under a new version.",
+            },
+          },
+        },
+      },
+      licence: { ...licenceSchema, description: 'As it would be after the import.' },
+    },
+  } as const;
+
+  app.post<{ Body: unknown; Querystring: { format?: 'csv' | 'yaml'; dryRun: boolean } }>(
     '/servers/import',
     {
       config: { access: 'admin', audit: 'server.import' },
@@ -218,22 +261,21 @@ export function serverRoutes(app: FastifyInstance, deps: ApiDeps): void {
           'Bulk add or update from CSV or YAML (the `ipmi-monitor import` format), all or nothing: any invalid row imports nothing and every problem is listed with its line.',
         querystring: {
           type: 'object',
-          properties: { format: { type: 'string', enum: ['csv', 'yaml'] } },
+          properties: {
+            format: { type: 'string', enum: ['csv', 'yaml'] },
+            dryRun: {
+              type: 'boolean',
+              default: false,
+              description:
+                "Preview: parse, validate and decide exactly as the import does (the same 422 problem with each line's errors, the same conflicts and licence) and answer what would happen to each server, storing and publishing nothing. Audited as `server.import` with `dryRun: true` in its detail.",
+            },
+          },
         },
         body: {
           description:
             'The file as text/csv or application/yaml (or text/plain with ?format=); or JSON `{ "format": "csv", "content": "..." }`.',
         },
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              configured: { type: 'array', items: { type: 'string' } },
-              unchanged: { type: 'array', items: { type: 'string' } },
-              licence: licenceSchema,
-            },
-          },
-        },
+        response: { 200: { anyOf: [importPreview, importResult] } },
       },
     },
     async (req) => {
@@ -257,6 +299,18 @@ export function serverRoutes(app: FastifyInstance, deps: ApiDeps): void {
           'API_INVALID_REQUEST',
           'send the file as text/csv or application/yaml, or JSON { format, content }',
         );
+      }
+      if (req.query.dryRun) {
+        req.auditDetail = { dryRun: true };
+        const preview = await manager.importDryRun(text, format, req.principal!.actor);
+        const count = (action: string) => preview.rows.filter((r) => r.action === action).length;
+        req.auditDetail = {
+          dryRun: true,
+          add: count('add'),
+          update: count('update'),
+          unchanged: count('unchanged'),
+        };
+        return preview;
       }
       const result = await manager.import(text, format, req.principal!.actor);
       req.auditDetail = {
