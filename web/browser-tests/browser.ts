@@ -33,16 +33,22 @@ export async function launch(): Promise<Browser> {
   });
 }
 
-/** A context for one viewport and theme, sharing the session cookie of `storage`. */
+/**
+ * A context for one viewport and theme, sharing the session cookie of `storage`. `forAxe`
+ * lets axe-core's script into the page: the UI's Content-Security-Policy refuses injected
+ * scripts (as it should), so only the accessibility checks bypass it.
+ */
 export async function contextFor(
   browser: Browser,
   baseURL: string,
   viewport: Viewport,
   theme: Theme,
   storage?: Awaited<ReturnType<BrowserContext['storageState']>>,
+  forAxe = false,
 ): Promise<BrowserContext> {
   const ctx = await browser.newContext({
     baseURL,
+    bypassCSP: forAxe,
     viewport: VIEWPORTS[viewport],
     colorScheme: theme,
     acceptDownloads: true,

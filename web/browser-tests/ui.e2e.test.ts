@@ -93,7 +93,7 @@ test('log in and see the fleet', async () => {
 });
 
 test('open a server: sensors by type and a chart with its thresholds', async () => {
-  await page.getByTestId(`server-tile-${FIRST}`).getByRole('link').first().click();
+  await page.getByTestId(`server-tile-${FIRST}`).click();
   await page.waitForURL(`**/servers/${FIRST}`);
   await page.getByTestId('server-header').waitFor();
   const row = page.locator('[data-testid^="sensor-row-"]', { hasText: 'CPU Temp' }).first();
@@ -256,7 +256,7 @@ test('every page at desktop and phone widths, light and dark: screenshots and no
   const problems: string[] = [];
   for (const theme of ['light', 'dark'] as Theme[]) {
     for (const viewport of ['desktop', 'phone'] as Viewport[]) {
-      const c = await contextFor(browser, product.webUrl, viewport, theme, storage);
+      const c = await contextFor(browser, product.webUrl, viewport, theme, storage, true);
       const p = await c.newPage();
       for (const [name, path] of PAGES) {
         const res = await p.goto(path);
@@ -290,7 +290,7 @@ test('every page at desktop and phone widths, light and dark: screenshots and no
   }
   // The login page, logged out.
   for (const theme of ['light', 'dark'] as Theme[]) {
-    const c = await contextFor(browser, product.webUrl, 'desktop', theme);
+    const c = await contextFor(browser, product.webUrl, 'desktop', theme, undefined, true);
     const p = await c.newPage();
     await p.goto('/login');
     await screenshot(p, `login-desktop-${theme}`);
