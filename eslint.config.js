@@ -26,6 +26,20 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
+  },
+  {
+    // web/tsconfig.json is the SvelteKit app's (it extends a file `svelte-kit sync` generates);
+    // the UI's process wrapper and browser tests are plain Node code in the root program.
+    files: ['web/service/**/*.ts', 'web/browser-tests/**/*.ts'],
+    languageOptions: {
+      parserOptions: {
+        projectService: false,
+        project: './tsconfig.json',
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+  },
+  {
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',

@@ -23,6 +23,8 @@ export {
   applyRetention,
   DEFAULT_RETENTION,
   refreshWindowSeconds,
+  retentionInForce,
   type RetentionChange,
+  type RetentionInForce,
   type RetentionSettings,
 } from './retention.js';

@@ -105,3 +105,34 @@ export async function applyRetention(
   }
   return changes;
 }
+
+export interface RetentionInForce {
+  /** Which setting: readings, readings1m, readings1h, pollOutcomes. */
+  key: keyof RetentionSettings;
+  table: string;
+  /** The policy's drop_after as the database holds it (interval text); null: no policy. */
+  dropAfter: string | null;
+  /** The same in seconds (for comparing and displaying); null: no policy. */
+  dropAfterSeconds: number | null;
+}
+
+/**
+ * The retention the database enforces now, read from its policies (so it is the truth
+ * whichever process applied it, with whatever settings).
+ */
+export async function retentionInForce(db: Database): Promise<RetentionInForce[]> {
+  const jobs = await db.jobs();
+  const out: RetentionInForce[] = [];
+  for (const key of Object.keys(TABLES) as (keyof RetentionSettings)[]) {
+    const table = TABLES[key];
+    const job = jobs.find((j) => j.procName === 'policy_retention' && j.hypertableName === table);
+    const dropAfter = (job?.config as { drop_after?: string } | null)?.drop_after ?? null;
+    out.push({
+      key,
+      table,
+      dropAfter,
+      dropAfterSeconds: dropAfter === null ? null : await seconds(db, dropAfter),
+    });
+  }
+  return out;
+}

@@ -300,3 +300,24 @@ test('every page at desktop and phone widths, light and dark: screenshots and no
   }
   assert.deepEqual(problems, []);
 });
+
+test('settings show the retention the database enforces', async () => {
+  await page.goto('/settings/retention');
+  assert.equal((await page.getByTestId('retention-readings').textContent())?.trim(), '7 days');
+  assert.equal((await page.getByTestId('retention-readings_1h').textContent())?.trim(), '400 days');
+});
+
+test('the pipeline banner says so when a BMC stops answering, without reloading', async () => {
+  await page.goto('/');
+  await markDocument(page);
+  await product.fleet!.hang(2);
+  try {
+    const banner = page.getByTestId('pipeline-banner');
+    await banner.filter({ hasText: 'PIPE_BMCS_UNREACHABLE' }).waitFor({ timeout: 150_000 });
+    assert.match((await banner.textContent()) ?? '', /1 of 2 BMCs unreachable/);
+    assert.ok(await sameDocument(page));
+    await screenshot(page, 'pipeline-banner-desktop-light');
+  } finally {
+    await product.fleet!.resume(2);
+  }
+});

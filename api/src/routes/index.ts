@@ -9,6 +9,7 @@ import { fleetRoutes } from './fleet.js';
 import { insightRoutes } from './insights.js';
 import { metaRoutes } from './meta.js';
 import { pipelineRoutes } from './pipeline.js';
+import { retentionRoutes } from './retention.js';
 import { serverRoutes } from './servers.js';
 import { streamRoutes } from './stream.js';
 
@@ -23,6 +24,7 @@ export async function registerRoutes(app: FastifyInstance, deps: ApiDeps): Promi
       serverRoutes(v1, deps);
       fleetRoutes(v1, deps);
       pipelineRoutes(v1, deps);
+      retentionRoutes(v1, deps);
       eventRoutes(v1, deps);
       alertRoutes(v1, deps);
       insightRoutes(v1, deps);

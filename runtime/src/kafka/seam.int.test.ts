@@ -13,7 +13,9 @@ import {
   connectSeam,
   createMetricsRegistry,
   frame,
+  sinkKey,
   type ConsumedEvent,
+  type SinkBatch,
   type RawMessage,
   type Seam,
   type SeamOptions,
@@ -434,5 +436,49 @@ describe('readAll on a topic written in transactions', () => {
       after.some((m) => (m.event.value as { eventId: string }).eventId === 'open-1'),
       'committed now, so read',
     );
+  });
+});
+
+describe('a sink that restarts with everything already written', () => {
+  const s = seamFor(['ipmi.polls.v1']);
+
+  test("its group's lag is 0 at once: Kafka's committed offsets follow the store", async () => {
+    const producer = await s.seam.producer();
+    await producer.sendRaw(
+      'ipmi.polls.v1',
+      Array.from({ length: 5 }, () => ({
+        type: 'PollCompleted',
+        value: sampleEvents.PollCompleted,
+      })),
+    );
+    await producer.close();
+    const ends = await s.seam.offsets('ipmi.polls.v1');
+    // The store already holds every event (a crash after the database commit and before any
+    // Kafka commit): nothing is left to read, and nothing may be written again.
+    const written: SinkBatch[] = [];
+    const sink = await s.seam.sink({
+      groupId: 'restarted-sink',
+      topics: ['ipmi.polls.v1'],
+      loadOffsets: () =>
+        Promise.resolve(new Map(ends.map((e) => [sinkKey('ipmi.polls.v1', e.partition), e.high]))),
+      write: (batch) => {
+        written.push(batch);
+        return Promise.resolve();
+      },
+    });
+    try {
+      await sink.ready;
+      const lag = await eventually(
+        async () => {
+          const l = await s.seam.lag('restarted-sink', ['ipmi.polls.v1']);
+          return l.every((p) => p.lag === 0) ? l : undefined;
+        },
+        { timeoutMs: 15_000, what: 'the group without lag' },
+      );
+      assert.ok(lag.length > 0);
+      assert.deepEqual(written, [], 'nothing written twice');
+    } finally {
+      await sink.stop();
+    }
   });
 });

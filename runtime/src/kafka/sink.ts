@@ -150,6 +150,18 @@ export async function startSink(deps: SinkDeps, opts: SinkOptions): Promise<Sink
         positions.set(k, BigInt(next));
         consumer.seek({ topic: deps.physical(topic), partition, offset: next });
       }
+      // Kafka's committed offsets only feed the lag figures, but they must say what the
+      // database says: after a crash they lag behind it, and with nothing new to read no
+      // batch would ever commit, so the group showed lag that had long been written.
+      await consumer
+        .commitOffsets(
+          assigned.map(({ topic, partition }) => ({
+            topic: deps.physical(topic),
+            partition,
+            offset: String(positions.get(sinkKey(topic, partition)) ?? 0n),
+          })),
+        )
+        .catch((err: unknown) => log.debug({ err }, 'commit of Kafka offsets failed (harmless)'));
       log.info(
         { partitions: assigned.length, stored: floors.size },
         'partitions assigned, positions loaded',

@@ -1,8 +1,7 @@
 /**
- * How long the database keeps each kind of data: the defaults the migrations install
- * (db/src/retention.ts, DEFAULT_RETENTION) and the projections service's variables that
- * change them (projections/src/service/config.ts). The API has no route for the values in
- * force, so the settings page shows these.
+ * How long the database keeps each kind of data: what each table holds and the defaults the
+ * migrations install (db/src/retention.ts, DEFAULT_RETENTION). The values in force come from
+ * the API (`GET /api/v1/retention`, read from the database's own policies).
  */
 export interface RetentionRow {
   what: string;
@@ -42,3 +41,29 @@ export const RETENTION: readonly RetentionRow[] = [
     note: 'Whether each poll of each BMC worked, and why not.',
   },
 ];
+
+/** One row of `GET /api/v1/retention`. */
+export interface RetentionInForce {
+  key: string;
+  table: string;
+  dropAfter: string | null;
+  dropAfterSeconds: number | null;
+  variable: string;
+}
+
+/** "7 days", "36 hours", "90 minutes", "1 day"; "not dropped" without a policy. Pure. */
+export function humanInterval(seconds: number | null): string {
+  if (seconds === null) return 'not dropped';
+  const units: [number, string][] = [
+    [86_400, 'day'],
+    [3600, 'hour'],
+    [60, 'minute'],
+  ];
+  for (const [size, name] of units) {
+    if (seconds >= size && seconds % size === 0) {
+      const n = seconds / size;
+      return `${n} ${name}${n === 1 ? '' : 's'}`;
+    }
+  }
+  return `${seconds} seconds`;
+}
