@@ -25,6 +25,12 @@ export const webConfig = defineConfig({
     default: 'http://127.0.0.1:8470',
     doc: "The API's base URL as the UI server reaches it (never sent to browsers: they talk to the UI, which forwards /api/v1 with the session's token).",
   },
+  compression: {
+    env: 'IPMI_WEB_COMPRESSION',
+    type: 'bool',
+    default: false,
+    doc: 'gzip server-rendered pages and their data (the 500-server dashboard is ~0.7 MiB of HTML). Off by default: on a LAN the page is faster uncompressed (`npm run bench:web` measured the cold load 1.5× slower with gzip over loopback). Turn it on for slow links (VPN, WAN) when no reverse proxy compresses.',
+  },
   origin: {
     env: 'ORIGIN',
     type: 'string',

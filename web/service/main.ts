@@ -56,8 +56,8 @@ export async function runWebProcess(
     handler: Handler;
   };
 
-  // Server-rendered pages and their data are text that compresses ~10×: the dashboard of 500
-  // servers is ~0.7 MiB as HTML. Built assets are served precompressed already (they carry
+  // Optional gzip of server-rendered pages and data (IPMI_WEB_COMPRESSION: it helps on slow
+  // links and costs on a LAN). Built assets are served precompressed already (they carry
   // Content-Encoding, which compression leaves alone). Live streams must reach the browser event
   // by event, so they are never compressed (gzip would hold them back in its buffer).
   const compress = compression({
@@ -65,6 +65,8 @@ export async function runWebProcess(
       !String(res.getHeader('content-type') ?? '').startsWith('text/event-stream') &&
       compression.filter(req, res),
   }) as unknown as (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+
+  const skip = (_req: IncomingMessage, _res: ServerResponse, next: () => void) => next();
 
   const server = createServer((req, res) => {
     if (req.url === '/health') {
@@ -75,7 +77,7 @@ export async function runWebProcess(
     if (protocolHeader && req.headers[protocolHeader] === undefined) {
       req.headers[protocolHeader] = 'http';
     }
-    compress(req, res, () =>
+    (own.compression ? compress : skip)(req, res, () =>
       handler(req, res, () => {
         res.writeHead(404, { 'content-type': 'text/plain' });
         res.end('not found');
