@@ -6,9 +6,9 @@
  *               in the DOM (plus first contentful paint, DOMContentLoaded and load). Baseline
  *               in the same run: the same cold load of the Upgrade page (the same app shell,
  *               session check and layout, no fleet data): the ratio is what 500 servers cost.
- *   gzip        the same cold load from a second UI process with IPMI_WEB_COMPRESSION=true
- *               (the page's HTML gzipped), in the same rounds: what compression costs or buys
- *               on this (loopback) link.
+ *   plain       the same cold load from a second UI process with IPMI_WEB_COMPRESSION=false
+ *               (the page's HTML not gzipped), in the same rounds: what compression costs or
+ *               buys on this (loopback) link.
  *   warm load   a reload of the dashboard in the same profile (cached scripts).
  *   navigation  from the Insights page, a click on "Fleet" until every tile is in the DOM
  *               (client-side routing: the page's data through the UI server, no document
@@ -154,11 +154,11 @@ async function main() {
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   const apiUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   const product = await startProduct({ services: ['web'], apiUrl });
-  // The same UI with gzip: what compressing the server-rendered page buys (or costs).
-  const gzip = await startProduct({
+  // The same UI without gzip: what compressing the server-rendered page buys (or costs).
+  const plain = await startProduct({
     services: ['web'],
     apiUrl,
-    env: { IPMI_WEB_COMPRESSION: 'true' },
+    env: { IPMI_WEB_COMPRESSION: 'false' },
   });
   let browser: Browser | null = null;
   try {
@@ -190,9 +190,9 @@ async function main() {
       chartBase: [] as number[],
       assetBytes: [] as number[],
       docBytes: [] as number[],
-      coldGzip: [] as number[],
-      fcpGzip: [] as number[],
-      docBytesGzip: [] as number[],
+      coldPlain: [] as number[],
+      fcpPlain: [] as number[],
+      docBytesPlain: [] as number[],
     };
     // One throwaway round: the UI server's first requests compile nothing, but the API's
     // first queries warm the database's caches.
@@ -204,17 +204,17 @@ async function main() {
       await ctx.close();
     }
     for (let rep = 0; rep < REPS; rep++) {
-      const legs = ['dash', 'gzip', 'base'];
+      const legs = ['dash', 'plain', 'base'];
       if (rep % 2 === 1) legs.reverse();
       for (const leg of legs) {
-        const ctx = await session(leg === 'gzip' ? gzip.webUrl : product.webUrl);
+        const ctx = await session(leg === 'plain' ? plain.webUrl : product.webUrl);
         const p = await ctx.newPage();
-        if (leg === 'gzip') {
+        if (leg === 'plain') {
           await p.goto('/');
-          fig.coldGzip.push(await timeInPage(p, '[data-testid^="server-tile-"]', expected));
+          fig.coldPlain.push(await timeInPage(p, '[data-testid^="server-tile-"]', expected));
           const pf = await paintFigures(p);
-          fig.fcpGzip.push(pf.fcp);
-          fig.docBytesGzip.push(pf.docBytes);
+          fig.fcpPlain.push(pf.fcp);
+          fig.docBytesPlain.push(pf.docBytes);
         } else if (leg === 'dash') {
           await p.goto('/');
           fig.cold.push(await timeInPage(p, '[data-testid^="server-tile-"]', expected));
@@ -280,9 +280,9 @@ async function main() {
     console.log(`  baseline: cold load of Upgrade     ${fix(m(fig.coldBase), 0)} ms`);
     console.log(`  ratio cold dashboard / baseline    ${fix(m(fig.cold) / m(fig.coldBase), 2)}`);
     console.log(
-      `  with gzip: cold load ${fix(m(fig.coldGzip), 0)} ms, first paint ${fix(m(fig.fcpGzip), 0)} ms, document ${fix(m(fig.docBytesGzip) / 1024, 1)} KiB`,
+      `  without gzip: cold load ${fix(m(fig.coldPlain), 0)} ms, first paint ${fix(m(fig.fcpPlain), 0)} ms, document ${fix(m(fig.docBytesPlain) / 1024, 1)} KiB`,
     );
-    console.log(`  ratio cold gzip / without          ${fix(m(fig.coldGzip) / m(fig.cold), 2)}`);
+    console.log(`  ratio cold gzip / without          ${fix(m(fig.cold) / m(fig.coldPlain), 2)}`);
     console.log(`  warm reload, every tile            ${fix(m(fig.warm), 0)} ms`);
     console.log(`  navigation Insights → Fleet        ${fix(m(fig.nav), 0)} ms`);
     console.log(`  baseline: Fleet → Insights         ${fix(m(fig.navBase), 0)} ms`);
@@ -300,7 +300,7 @@ async function main() {
   } finally {
     await browser?.close();
     await product.stop();
-    await gzip.stop();
+    await plain.stop();
     await t.close();
   }
 }
