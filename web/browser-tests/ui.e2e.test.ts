@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { eventually } from '@ipmi-monitor/runtime/testing';
 import { FLEET_CLIENT, fleetServersYaml } from '@ipmi-monitor/collector/fleet';
 import { startProduct, type Product } from './product.js';
@@ -90,6 +90,13 @@ test('log in and see the fleet', async () => {
     { timeoutMs: 60_000, what: 'the tile showing a polled health' },
   );
   assert.match((await page.getByTestId('licence').textContent()) ?? '', /1\s*\/\s*50/);
+  // The UI's door to the API, with this session: data under /api/v1, nothing else.
+  assert.equal((await page.request.get('/api/v1/fleet/summary')).status(), 200);
+  for (const path of ['/api/v1/x%2F..%2F..%2Fmetrics', '/api/v1/docs', '/api/v1/auth/login']) {
+    const res = await page.request.get(path);
+    assert.equal(res.status(), 404, path);
+    assert.equal(((await res.json()) as { code: string }).code, 'WEB_NOT_FORWARDED');
+  }
 });
 
 test('open a server: sensors by type and a chart with its thresholds', async () => {
@@ -202,6 +209,12 @@ test('export CSV: the events table and a sensor reading series', async () => {
 
 test('add a server in the settings and see it polled', async () => {
   const bmc = product.fleet!.bmcs[1]!;
+  // Every answer the browser gets from here on: none may carry the BMC password back.
+  const bodies: Promise<string>[] = [];
+  const record = (res: Response) => {
+    bodies.push(res.text().catch(() => ''));
+  };
+  page.on('response', record);
   await page.goto('/settings');
   await page.getByTestId('add-server').click();
   const form = page.getByTestId('server-form');
@@ -228,8 +241,15 @@ test('add a server in the settings and see it polled', async () => {
     { timeoutMs: 30_000, what: 'the server configured' },
   );
   assert.equal(id, ADDED);
-  const html = await page.content();
-  assert.ok(!html.includes(bmc.password), 'the password is not shown back');
+  await page.goto(`/servers/${ADDED}`);
+  await page.goto('/settings');
+  page.off('response', record);
+  const seen = await Promise.all(bodies);
+  assert.ok(seen.length > 3, 'answers recorded');
+  assert.ok(
+    seen.every((b) => !b.includes(bmc.password)),
+    'no page or API answer carries the password back',
+  );
   await page.goto('/');
   const tile = page.getByTestId(`server-tile-${id}`);
   await tile.waitFor({ timeout: 30_000 });

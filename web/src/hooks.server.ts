@@ -25,19 +25,23 @@ export const handle: Handle = async ({ event, resolve }) => {
   const path = event.url.pathname;
   const open = OPEN.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`));
   if (event.locals.token) {
+    let unreachable = false;
     try {
       event.locals.user = await userOf(event.locals.token);
     } catch (err) {
+      unreachable = true;
       const detail = err instanceof ApiError ? err.message : 'the API does not answer';
       if (path.startsWith('/api/')) return problem(503, 'WEB_API_UNREACHABLE', detail);
       // A page: keep the session, say what happened (the error page renders the message).
-      if (!open)
+      if (!open) {
         return resolve(event, {
           transformPageChunk: ({ html }) => html.replace('%ipmi.theme%', event.locals.theme),
         });
+      }
     }
-    if (!event.locals.user) {
-      // Expired or revoked: drop the cookie so the login page starts clean.
+    if (!event.locals.user && !unreachable) {
+      // Expired or revoked: drop the cookie so the login page starts clean. (Not when the API
+      // is merely down: the session is still good.)
       event.cookies.delete(SESSION_COOKIE, { path: '/' });
       event.locals.token = null;
     }

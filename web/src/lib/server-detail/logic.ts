@@ -4,6 +4,7 @@
  * unit-tested in logic.unit.test.ts.
  */
 import { label, sensorValue, unitLabel } from '../format';
+import { createRefresher, type Timers } from '../lists/refresher';
 import type { RangeKey, SelEvent, SeriesPoint, Sensor, ThresholdKey, Thresholds } from './types';
 
 const HOUR = 3_600_000;
@@ -321,47 +322,40 @@ export function partsFor(type: string, data: Record<string, unknown>): Part[] {
 }
 
 /**
- * Refreshes after live events: events can reach the browser before the database projection
- * has them, so each burst is re-read after `first` ms and once more `second` ms later.
+ * Refreshes after live events ($lib/lists/refresher's timing: a read ~1 s after an event, which a
+ * steady stream cannot postpone, and a late re-read ~4 s after the last one, for a slow
+ * projection). Each early read takes the parts named since the previous read; the late one
+ * (no event since, so none new) re-reads every part of the burst.
  */
-export class Refresher {
-  #pending = new Set<Part>();
-  #late = new Set<Part>();
-  #first: ReturnType<typeof setTimeout> | null = null;
-  #second: ReturnType<typeof setTimeout> | null = null;
-
-  constructor(
-    private readonly run: (parts: Set<Part>) => void,
-    private readonly first = 1000,
-    private readonly second = 4000,
-  ) {}
-
-  schedule(parts: readonly Part[]): void {
-    for (const p of parts) this.#pending.add(p);
-    if (this.#first !== null) clearTimeout(this.#first);
-    this.#first = setTimeout(() => {
-      this.#first = null;
-      const now = this.#pending;
-      this.#pending = new Set();
-      for (const p of now) this.#late.add(p);
-      this.run(now);
-      if (this.#second !== null) clearTimeout(this.#second);
-      this.#second = setTimeout(() => {
-        this.#second = null;
-        const late = this.#late;
-        this.#late = new Set();
-        this.run(late);
-      }, this.second);
-    }, this.first);
-  }
-
-  stop(): void {
-    if (this.#first !== null) clearTimeout(this.#first);
-    if (this.#second !== null) clearTimeout(this.#second);
-    this.#first = this.#second = null;
-    this.#pending.clear();
-    this.#late.clear();
-  }
+export function createPartsRefresher(
+  run: (parts: Set<Part>) => void,
+  delays?: readonly number[],
+  timers?: Timers,
+): { schedule(parts: readonly Part[]): void; cancel(): void } {
+  const soon = new Set<Part>();
+  const burst = new Set<Part>();
+  const refresher = createRefresher(
+    () => {
+      const parts = new Set(soon.size > 0 ? soon : burst);
+      if (soon.size > 0) for (const p of soon) burst.add(p);
+      else burst.clear();
+      soon.clear();
+      if (parts.size > 0) run(parts);
+    },
+    delays,
+    timers,
+  );
+  return {
+    schedule(parts) {
+      for (const p of parts) soon.add(p);
+      refresher.trigger();
+    },
+    cancel() {
+      refresher.cancel();
+      soon.clear();
+      burst.clear();
+    },
+  };
 }
 
 /** Query string of repeated/optional parameters (empty values left out). */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Refresher,
+  createPartsRefresher,
   attentionSensors,
   crossedKey,
   defaultSensor,
@@ -63,6 +63,7 @@ function event(id: string, time: string, extra: Partial<SelEvent> = {}): SelEven
     eventData: null,
     description: 'Correctable memory error',
     severity: 'WARNING',
+    rawLine: null,
     ...extra,
   };
 }
@@ -260,29 +261,53 @@ test('live events: what each one refreshes', () => {
   assert.deepEqual(partsFor('InsightRaised', {}), ['insights']);
 });
 
-test('refresher: a burst is read once after 1 s and again 4 s later', (t) => {
+test('refresher: a burst is read once after 1 s and again 4 s after the last event', (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
   const runs: Part[][] = [];
-  const r = new Refresher((parts) => runs.push([...parts].sort()));
+  const r = createPartsRefresher((parts) => runs.push([...parts].sort()));
   r.schedule(['header']);
   t.mock.timers.tick(500);
   r.schedule(['alerts', 'header']);
-  t.mock.timers.tick(999);
+  t.mock.timers.tick(499);
   assert.equal(runs.length, 0);
   t.mock.timers.tick(1);
   assert.deepEqual(runs, [['alerts', 'header']]);
-  t.mock.timers.tick(3999);
+  t.mock.timers.tick(3499);
   assert.equal(runs.length, 1);
   t.mock.timers.tick(1);
   assert.deepEqual(runs, [
     ['alerts', 'header'],
     ['alerts', 'header'],
   ]);
-  // stop() cancels what is pending.
-  r.schedule(['sensors']);
-  r.stop();
+  // Nothing more once the burst is over.
   t.mock.timers.tick(10_000);
   assert.equal(runs.length, 2);
+  // cancel() drops what is pending.
+  r.schedule(['sensors']);
+  r.cancel();
+  t.mock.timers.tick(10_000);
+  assert.equal(runs.length, 2);
+});
+
+test('refresher: a steady stream of events cannot postpone the reads', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const runs: Part[][] = [];
+  const r = createPartsRefresher((parts) => runs.push([...parts].sort()));
+  // An event every 400 ms for 3 s: a read about every second, each of the parts named since
+  // the previous read.
+  for (let i = 0; i < 8; i++) {
+    r.schedule(i === 3 ? ['insights'] : ['header']);
+    t.mock.timers.tick(400);
+  }
+  assert.deepEqual(runs, [['header'], ['header', 'insights']]);
+  t.mock.timers.tick(200); // 1 s after the event at 2.4 s
+  assert.deepEqual(runs, [['header'], ['header', 'insights'], ['header']]);
+  // 4 s after the last event (at 2.8 s), the whole burst is read once more.
+  t.mock.timers.tick(3399);
+  assert.equal(runs.length, 3);
+  t.mock.timers.tick(1);
+  assert.deepEqual(runs.at(-1), ['header', 'insights']);
+  assert.equal(runs.length, 4);
 });
 
 test('driver labels', () => {

@@ -58,8 +58,8 @@ export interface SelEvent {
   eventData: string | null;
   description: string | null;
   severity: string | null;
-  /** The driver's line as read; the list does not return it yet (the CSV export has it). */
-  rawLine?: string | null;
+  /** The driver's line as read (null when the driver gave none); shown in the entry's details. */
+  rawLine: string | null;
 }
 
 /** GET /api/v1/alerts → items[] */

@@ -28,18 +28,24 @@ export async function apiFetch(
 ): Promise<Response> {
   const headers = new Headers(init.headers);
   if (call.token) headers.set('authorization', `Bearer ${call.token}`);
-  if (call.clientAddress && webConfig().forwardClientAddress) {
-    headers.set('x-forwarded-for', call.clientAddress);
-  }
+  // The API believes this only when told to trust its proxy (IPMI_API_TRUST_PROXY); then its
+  // login rate limit counts per browser, not per UI server.
+  if (call.clientAddress) headers.set('x-forwarded-for', call.clientAddress);
   const f = call.fetch ?? fetch;
   try {
     return await f(`${webConfig().apiUrl}${path}`, { ...init, headers });
   } catch (err) {
-    throw new ApiError(
-      503,
-      'WEB_API_UNREACHABLE',
-      `the API at ${webConfig().apiUrl} does not answer (${(err as Error).message})`,
+    if ((err as Error).name === 'AbortError') throw err;
+    // The address stays in the UI server's log: pages only learn that the API is down.
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        msg: 'the API does not answer',
+        api: webConfig().apiUrl,
+        err: (err as Error).message,
+      }),
     );
+    throw new ApiError(503, 'WEB_API_UNREACHABLE', 'the API does not answer: try again shortly');
   }
 }
 

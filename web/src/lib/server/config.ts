@@ -1,21 +1,20 @@
 /**
- * The UI server's configuration: where the API is. Read once, from the environment, on the
- * server only ($lib/server is never bundled for the browser), so the API's address and the
- * session tokens never reach a page.
+ * The UI server's configuration: where the API is (API_URL, documented with the `web`
+ * service's variables in docs/configuration.md; service/config.ts validates it at start).
+ * Read on the server only ($lib/server is never bundled for the browser), so the API's address
+ * and the session tokens never reach a page.
  */
 import { env } from '$env/dynamic/private';
 
 export interface WebConfig {
   apiUrl: string;
-  /** Forward the browser's address to the API (X-Forwarded-For) for its login rate limit. */
-  forwardClientAddress: boolean;
 }
 
 let cached: WebConfig | null = null;
 
 export function webConfig(): WebConfig {
   if (cached) return cached;
-  const raw = env.API_URL ?? env.IPMI_API_URL ?? 'http://127.0.0.1:8470';
+  const raw = env.API_URL ?? 'http://127.0.0.1:8470';
   let url: URL;
   try {
     url = new URL(raw);
@@ -25,9 +24,6 @@ export function webConfig(): WebConfig {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new Error(`API_URL: "${raw}" must be http:// or https://`);
   }
-  cached = {
-    apiUrl: url.origin + url.pathname.replace(/\/$/, ''),
-    forwardClientAddress: (env.IPMI_WEB_FORWARD_CLIENT_ADDRESS ?? 'true') !== 'false',
-  };
+  cached = { apiUrl: url.origin + url.pathname.replace(/\/$/, '') };
   return cached;
 }

@@ -1,9 +1,9 @@
 /**
  * The configured servers for the settings pages, read on the UI server: every page of
- * `GET /servers` (the list is by id, 1000 a page) and, for a fleet of a reasonable size, each
- * server's BMC user name, which only `GET /servers/:id` carries.
+ * `GET /servers` (the list is by id, 1000 a page). The BMC user name is not among them: only
+ * `GET /servers/:id` carries it (a credential decrypted per server), read by the edit form.
  */
-import { apiJson, loadJson, type ApiCall } from '$lib/server/api';
+import { loadJson, type ApiCall } from '$lib/server/api';
 import type { Licence } from '$lib/types';
 import type { SettingsServer } from './types';
 
@@ -13,12 +13,8 @@ interface ServersPage {
   licence: Licence;
 }
 
-/** Above this many servers the user names are not fetched one by one (the edit form reads it). */
-export const USERNAME_LOOKUP_LIMIT = 200;
-
 export async function allServers(
   call: ApiCall,
-  options: { usernames?: boolean } = {},
 ): Promise<{ servers: SettingsServer[]; licence: Licence }> {
   const servers: SettingsServer[] = [];
   let cursor: string | null = null;
@@ -30,19 +26,6 @@ export async function allServers(
     licence = page.licence;
     cursor = page.nextCursor;
     if (!cursor) break;
-  }
-  if (options.usernames && servers.length <= USERNAME_LOOKUP_LIMIT) {
-    await withLimit(servers, 8, async (s) => {
-      try {
-        const one = await apiJson<{ username?: string }>(
-          call,
-          `/api/v1/servers/${encodeURIComponent(s.serverId)}`,
-        );
-        if (one.username !== undefined) s.username = one.username;
-      } catch {
-        // Shown as unknown: the edit form reads it again and says why if it fails.
-      }
-    });
   }
   return {
     servers,
@@ -76,15 +59,4 @@ function configOf(s: SettingsServer): SettingsServer {
     health: s.health,
     lastPollAt: s.lastPollAt,
   };
-}
-
-async function withLimit<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
 }

@@ -8,7 +8,7 @@ export interface SettingsServer extends ConfiguredServer {
   configuredAt: string;
   health: string;
   lastPollAt: string | null;
-  /** The BMC user; undefined when not read (large fleet, or the credential is unreadable). */
+  /** The BMC user: only `GET /servers/:id` has it (undefined in the list, or if unreadable). */
   username?: string;
 }
 

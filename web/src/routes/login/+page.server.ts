@@ -2,14 +2,10 @@ import { fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { apiJson, ApiError } from '$lib/server/api';
 import { startSession } from '$lib/server/session';
-
-/** Only same-site paths: a crafted ?next= must not send the user elsewhere after login. */
-function safeNext(next: string | null): string {
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
-}
+import { sameOriginPath } from '$lib/safe-redirect';
 
 export const load: PageServerLoad = ({ locals, url }) => {
-  if (locals.user) redirect(303, safeNext(url.searchParams.get('next')));
+  if (locals.user) redirect(303, sameOriginPath(url.searchParams.get('next'), url.origin));
   return {};
 };
 
@@ -41,6 +37,6 @@ export const actions: Actions = {
       throw err;
     }
     startSession(cookies, session.token, session.expiresAt, url.protocol === 'https:');
-    redirect(303, safeNext(url.searchParams.get('next')));
+    redirect(303, sameOriginPath(url.searchParams.get('next'), url.origin));
   },
 };

@@ -1,6 +1,7 @@
 /** The theme choice (light, dark, or the system's) as a cookie, so the server renders it: no flash. */
 import { redirect, type RequestHandler } from '@sveltejs/kit';
 import { THEME_COOKIE } from '$lib/server/session';
+import { sameOriginPath } from '$lib/safe-redirect';
 
 export const POST: RequestHandler = async ({ request, cookies, url }) => {
   const form = await request.formData();
@@ -18,6 +19,5 @@ export const POST: RequestHandler = async ({ request, cookies, url }) => {
       headers: { 'content-type': 'application/json' },
     });
   }
-  const back = String(form.get('back') ?? '/');
-  redirect(303, back.startsWith('/') && !back.startsWith('//') ? back : '/');
+  redirect(303, sameOriginPath(String(form.get('back') ?? '/'), url.origin));
 };
