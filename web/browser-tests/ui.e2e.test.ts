@@ -341,3 +341,37 @@ test('the pipeline banner says so when a BMC stops answering, without reloading'
     await product.fleet!.resume(2);
   }
 });
+
+test('a read-only user sees the fleet and its details, and no admin action', async () => {
+  const password = 'viewer-Pass-4242';
+  await product.api('/api/v1/users', {
+    method: 'POST',
+    json: { username: 'viewer', password, role: 'read-only' },
+  });
+  const c = await contextFor(browser, product.webUrl, 'desktop', 'light');
+  const p = await c.newPage();
+  try {
+    await login(p, password, 'viewer');
+    await p.getByTestId(`server-tile-${FIRST}`).waitFor();
+    assert.match((await p.locator('header').textContent()) ?? '', /read-only/);
+    await p.goto(`/servers/${FIRST}`);
+    await p.getByTestId('server-header').waitFor();
+    assert.equal(await p.getByTestId('test-connection').count(), 0, 'no connection test');
+    await p.goto('/alerts');
+    await p.getByTestId('alerts-table').waitFor();
+    assert.ok((await p.locator('[data-testid^="alert-row-"]').count()) > 0, 'alerts listed');
+    assert.equal(
+      await p.locator('button[data-testid^="ack-"], button[data-testid^="silence-"]').count(),
+      0,
+      'no acknowledge or silence',
+    );
+    await p.goto('/settings');
+    await p.getByTestId('read-only-note').waitFor();
+    assert.equal(await p.getByTestId('add-server').count(), 0, 'no add server');
+    // And the API refuses what the page does not offer.
+    const res = await p.request.post('/api/v1/servers', { data: { name: 'x', host: '10.0.0.1' } });
+    assert.equal(res.status(), 403);
+  } finally {
+    await c.close();
+  }
+});
