@@ -225,7 +225,7 @@ async function importCommand(argv: readonly string[], io: CommandIo): Promise<nu
   const collector = await import('@ipmi-monitor/collector');
   const common = runtime.parseConfig(runtime.commonConfig);
   const creds = runtime.parseConfig(collector.credentialsConfig);
-  const logger = runtime.createLogger({ name: 'import', level: common.logLevel });
+  const logger = runtime.createLogger({ name: 'import', level: common.logLevel }, process.stderr);
   const keys = await collector.loadSecretKeys(creds, logger);
   const seam = await runtime.connectSeam({
     brokers: common.kafkaBrokers,
@@ -290,7 +290,9 @@ async function tailCommand(argv: readonly string[], io: CommandIo): Promise<numb
   }
   const max = values.max === undefined ? Infinity : Number(values.max);
   const common = runtime.parseConfig(runtime.commonConfig);
-  const logger = runtime.createLogger({ name: 'tail', level: 'warn' });
+  // stdout carries the events (JSON lines, for pipes and tests): logs go to stderr, or a
+  // client's warning (e.g. a topic another process created first) would read as an event.
+  const logger = runtime.createLogger({ name: 'tail', level: 'warn' }, process.stderr);
   const seam = await runtime.connectSeam({
     brokers: common.kafkaBrokers,
     registryUrl: common.registryUrl,
@@ -358,7 +360,7 @@ async function silenceCommand(argv: readonly string[], io: CommandIo): Promise<n
   const streams = await import('@ipmi-monitor/streams');
   const { userInfo, hostname } = await import('node:os');
   const common = runtime.parseConfig(runtime.commonConfig);
-  const logger = runtime.createLogger({ name: 'silence', level: 'warn' });
+  const logger = runtime.createLogger({ name: 'silence', level: 'warn' }, process.stderr);
   const now = Date.now();
   const by = values.by ?? userInfo().username;
   const source = `cli@${hostname()}`;
