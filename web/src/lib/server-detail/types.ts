@@ -40,70 +40,6 @@ export interface ReadingsResponse {
   series: { sensorId: string; points: SeriesPoint[] }[];
 }
 
-/** GET /api/v1/events → items[] */
-export interface SelEvent {
-  eventId: string;
-  serverId: string;
-  time: string;
-  observedAt: string;
-  recordId: number;
-  timestampBasis: string;
-  bmcTimestampRaw: string | null;
-  sensorType: string;
-  sensorNumber: number | null;
-  sensorName: string | null;
-  sensorId: string | null;
-  direction: string;
-  eventOffset: number | null;
-  eventData: string | null;
-  description: string | null;
-  severity: string | null;
-  /** The driver's line as read (null when the driver gave none); shown in the entry's details. */
-  rawLine: string | null;
-}
-
-/** GET /api/v1/alerts → items[] */
-export interface Alert {
-  alertId: string;
-  serverId: string;
-  status: string;
-  severity: string;
-  condition: string;
-  summary: string;
-  componentType: string;
-  component: string;
-  sensorId: string | null;
-  value: number | null;
-  threshold: number | null;
-  unit: string | null;
-  occurrences: number;
-  raisedAt: string;
-  updatedAt: string;
-  resolvedAt: string | null;
-  silencedBy: string | null;
-  acknowledged: { by: string; at: string; comment: string } | null;
-}
-
-/** GET /api/v1/insights → items[] */
-export interface Insight {
-  insightId: string;
-  serverId: string;
-  status: string;
-  kind: string;
-  priority: string;
-  detector: string;
-  title: string;
-  summary: string;
-  componentType: string;
-  component: string;
-  sensorId: string | null;
-  confidence: number | null;
-  dueAt: string | null;
-  raisedAt: string;
-  updatedAt: string;
-  action: { action: string; by: string; at: string; comment: string } | null;
-}
-
 /** POST /api/v1/servers/:id/test */
 export interface ProbeResult {
   ok: boolean;
@@ -142,3 +78,6 @@ export interface InventoryInfo {
   systemGuid: string | null;
   fru: Record<string, unknown>[];
 }
+
+/** The same API shapes as the Events, Alerts and Insights pages read. */
+export type { Alert, Insight, SelEvent } from '../lists/types';
