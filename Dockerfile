@@ -41,16 +41,19 @@ COPY --from=manifests /manifests/ ./
 RUN npm ci
 
 # ---------------------------------------------------------------------------------------------
-# Compile every workspace to its dist/ (tsc -p tsconfig.build.json), then collect what the
-# runtime needs into /out: each workspace's package.json and build output (dist/, and build/
-# for the SvelteKit UI once it exists), plus the .avsc contracts and the SQL migrations.
+# Compile every workspace (tsc -p tsconfig.build.json into dist/; the UI is `vite build` into
+# web/build/ plus its process wrapper into web/dist/service/), then collect what the runtime
+# needs into /out: each workspace's package.json and build output, the .avsc contracts, the SQL
+# migrations and the CLI's bin/ (the `ipmi-monitor` command). Workspaces build in the order the
+# root package.json lists them, which must be dependency order: tsc reads a sibling's types
+# from its dist/ (the CLI's from the UI's, so web comes before cli).
 FROM deps AS build
 COPY . .
 RUN npm run build --workspaces --if-present \
  && mkdir -p /out \
  && for ws in $(node -p "require('./package.json').workspaces.join(' ')"); do \
       mkdir -p "/out/$ws" && cp "$ws/package.json" "/out/$ws/"; \
-      for d in dist build avro migrations; do \
+      for d in dist build avro migrations bin; do \
         if [ -d "$ws/$d" ]; then cp -R "$ws/$d" "/out/$ws/$d"; fi; \
       done; \
     done
@@ -75,21 +78,29 @@ WORKDIR /app
 COPY --from=prod-deps /app/ ./
 COPY --from=build /out/ ./
 
-# ENTRYPOINT placeholder: the project CLI `ipmi-monitor <service>` lands with the services
-# (one CLI runs any one service, or all of them in one process locally). Until its path is
-# fixed, this shim runs the compiled entry point named by IPMI_CLI_MAIN; when the CLI workspace
-# exists, set the default to its dist/main.js (or replace the shim by the package's bin link).
-ARG IPMI_CLI_MAIN=cli/dist/main.js
-ENV IPMI_CLI_MAIN=/app/${IPMI_CLI_MAIN}
-RUN printf '#!/bin/sh\nexec node "$IPMI_CLI_MAIN" "$@"\n' > /usr/local/bin/ipmi-monitor \
- && chmod 0755 /usr/local/bin/ipmi-monitor
+# `ipmi-monitor` is the CLI package's own bin, linked where the package.json "bin" field says:
+# the same file `npx ipmi-monitor` runs in a checkout, which imports the compiled dist/main.js
+# when it exists (here it always does), so production never needs tsx.
+RUN bin="/app/cli/$(node -p "require('/app/cli/package.json').bin['ipmi-monitor']")" \
+ && chmod 0755 "$bin" \
+ && ln -s "$bin" /usr/local/bin/ipmi-monitor
 
 # The official image's unprivileged user (uid 1000). Nothing under /app is writable by it;
-# services keep state in Kafka and TimescaleDB. The one exception is the collector's
-# encrypted credential store and SDR caches, on a volume at /var/lib/ipmi-monitor (created
-# here so a fresh named volume inherits node's ownership).
-RUN mkdir -p /var/lib/ipmi-monitor && chown node:node /var/lib/ipmi-monitor && chmod 0700 /var/lib/ipmi-monitor
+# services keep state in Kafka and TimescaleDB. The exceptions are volumes: the state
+# directory (/var/lib/ipmi-monitor: SDR caches, the API's first admin password) and the
+# encrypted BMC credential store the API writes and the collector reads
+# (/var/lib/ipmi-credentials). Both are created here because a fresh named volume takes the
+# ownership of the directory it is mounted on; one missing from the image would be root's.
+RUN mkdir -p /var/lib/ipmi-monitor /var/lib/ipmi-credentials \
+ && chown node:node /var/lib/ipmi-monitor /var/lib/ipmi-credentials \
+ && chmod 0700 /var/lib/ipmi-monitor /var/lib/ipmi-credentials
 USER node
+
+# Fail the build, not the first `up`, when the command or the UI would not be found: the CLI
+# loads from the production dependencies, and the UI's process finds its build/ the way
+# `ipmi-monitor web` does.
+RUN ipmi-monitor --version \
+ && node --input-type=module -e "const { buildDir } = await import('@ipmi-monitor/web'); buildDir();"
 
 # Every service serves /health on HTTP_PORT (set per service by compose). fetch: the slim image
 # has neither curl nor wget.

@@ -7,6 +7,8 @@
 #   3. the expected services exist, and every service built from the Dockerfile has a
 #      healthcheck, a restart policy and a command;
 #   4. prometheus/prometheus.yml renders to a valid config (when promtool is installed).
+# What the services get (commands, config variables, ports, scrape targets) is checked against
+# the code and the local stack by compose-drift.unit.test.ts, in the unit tests.
 # Exits non-zero with one line per problem. Usage: bash infra/compose/validate.sh
 set -euo pipefail
 
