@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger } from 'pino';
@@ -42,8 +43,20 @@ export function createLogger(config: LoggerConfig, destination?: pino.Destinatio
   };
   const pretty = config.pretty ?? process.stdout.isTTY;
   if (destination) return pino(options, destination);
-  if (pretty) {
+  // pino-pretty is a development dependency: the production image has no copy, and pino
+  // throws at start when its transport target is missing (`docker compose run` gives a TTY).
+  // Without it, a terminal gets the same JSON lines a file would.
+  if (pretty && prettyAvailable()) {
     return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
   }
   return pino(options);
+}
+
+function prettyAvailable(): boolean {
+  try {
+    createRequire(import.meta.url).resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
 }
