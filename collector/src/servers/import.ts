@@ -253,7 +253,9 @@ function clip(s: string): string {
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const HOSTNAME =
   /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
-const FLAG = /^[a-z0-9][a-z0-9_.+-]{0,63}$/i;
+// FreeIPMI's workaround flag names are lower-case letters and digits (`opensesspriv`,
+// `intel20`); the drivers refuse anything else, so the import refuses it first.
+const FLAG = /^[a-z0-9]{1,64}$/;
 const TAG = /^[^\s,;|-][^\s,;|]{0,99}$/;
 
 function host(v: RawValue): string {
@@ -403,11 +405,11 @@ function validateRow(row: RawRow, issues: Issues): ServerDefinition | null {
     }) ?? null;
   const workaroundFlags =
     read('workaroundFlags', (v) => {
-      const flags = list(v);
+      const flags = list(v).map((f) => f.toLowerCase());
       const bad = flags.find((f) => !FLAG.test(f));
       if (bad !== undefined) {
         throw new FieldError(
-          `"${clip(bad)}" is not a workaround flag (letters, digits, "_", "-", "."; no leading "-")`,
+          `"${clip(bad)}" is not a workaround flag (FreeIPMI's names are letters and digits, e.g. opensesspriv)`,
         );
       }
       return flags;

@@ -418,3 +418,16 @@ test('csv parser: lines of records, quotes, trailing newline', () => {
   ]);
   assert.throws(() => parseCsv('a,"b"c\n'), /after a closing quote/);
 });
+
+test('workaround flags are FreeIPMI names: upper case is folded, other characters are refused', () => {
+  const yaml = (flags: string) =>
+    `- name: w\n  host: 10.0.0.1\n  username: admin\n  password: fake\n  workaroundFlags: ${flags}\n`;
+  assert.deepEqual(only(parseServerImport(yaml('OpenSessPriv intel20'))).workaroundFlags, [
+    'opensesspriv',
+    'intel20',
+  ]);
+  // The drivers take [a-z0-9]+ only: a flag they would refuse on every poll fails the import.
+  const r = parseServerImport(yaml('open_sess_priv'));
+  assert.equal(r.servers.length, 0);
+  assert.match(JSON.stringify(r.issues), /is not a workaround flag/);
+});
