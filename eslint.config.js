@@ -88,6 +88,25 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
+    // Examples are what an integrator writes: kafkajs directly, and none of our packages,
+    // which an integrator does not have. Their tests may use our packages to set the stage.
+    files: ['examples/**/*.ts'],
+    ignores: ['examples/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@ipmi-monitor/*', '../../*'],
+              message: 'Examples use public libraries only: integrators do not have our packages.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.test.ts'],
     rules: {
       // node:test's describe/test return promises the runner awaits itself.

@@ -2,8 +2,9 @@
 // Runs one test layer with Node's test runner: unit (*.unit.test.ts, pure logic),
 // int (*.int.test.ts, against the real broker / registry / database / simulators) or
 // e2e (*.e2e.test.ts, the whole stack). Test files live beside the code in each
-// workspace's src/. Prints the runner's own summary and records the counts in
-// .state/test-results/<layer>.json so scripts/test.sh can print one closing line.
+// workspace's src/, and beside the examples they prove in examples/. Prints the runner's
+// own summary and records the counts in .state/test-results/<layer>.json so scripts/test.sh
+// can print one closing line.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -29,6 +30,8 @@ const roots = [
   'web',
   'infra',
   'bench',
+  'examples',
+  'test',
 ];
 const suffix = `.${layer}.test.ts`;
 

@@ -595,6 +595,7 @@ export function generateEventsDoc(
     `- **Namespace**: every record is in \`${NAMESPACE}\`.`,
     '- **Timestamps**: `long` with logicalType `timestamp-millis`, UTC epoch milliseconds. `occurredAt` is when the fact happened (for SEL entries, the BMC time normalised to UTC; the raw BMC time and the clock offset used are kept in the event), `observedAt` when the emitting process saw it.',
     '- **Delivery**: at least once. Deduplicate by `eventId`: it is deterministic where the fact is (a re-read SEL entry, a re-sent reading, a replayed alert keep their id).',
+    '- **Transactions**: the collector and the stream processors write in Kafka transactions. Read with `isolation.level=read_committed` (the Java client reads uncommitted records by default; kafkajs reads committed ones), or you may see records of a transaction that was later aborted. [integrators.md](integrators.md) has the details.',
     '- **Dead letters**: a message our consumers cannot process is parked on `<topic>.dlq` with its original key and value and the error in headers, and the pipeline moves on.',
     '',
     '## Compatibility',
