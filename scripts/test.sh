@@ -41,6 +41,9 @@ fi
 if bash infra/local/stack.sh status >/dev/null 2>&1; then
   check 'integration tests' node scripts/run-tests.mjs int
   check 'end-to-end tests' node scripts/run-tests.mjs e2e
+  # Last: it restarts the stack's broker and registry on purpose. Its counts are in the log
+  # and in .state/soak/report.json.
+  check 'soak test with faults, short form (npm run soak -- --short)' npm run -s soak -- --short
 fi
 if [ "$started_stack" -eq 1 ]; then
   say 'stopping the local stack'

@@ -6,6 +6,7 @@
  * simulated BMC fleet (ipmi_sim) on ports of its own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,9 @@ import { join } from 'node:path';
 import { eventually, testPrefix } from '@ipmi-monitor/runtime/testing';
 import { startFleet, type Fleet } from '@ipmi-monitor/collector/fleet';
 
-const bin = new URL('../../cli/bin/ipmi-monitor.js', import.meta.url).pathname;
+// The CLI's TypeScript entry, run directly (not through bin/ipmi-monitor.js, whose wrapper
+// process would stand between a SIGKILL and the service: the soak test kills the service).
+const main = new URL('../../cli/src/main.ts', import.meta.url).pathname;
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -38,7 +41,11 @@ export interface ProductOptions {
   env?: Record<string, string>;
   /** An API already running elsewhere (e.g. in a benchmark's process): the UI uses it. */
   apiUrl?: string;
+  /** Also append each process's output to `<logDir>/<name>.log` (kept after stop). */
+  logDir?: string;
 }
+
+export type ServiceName = 'collector' | 'streams' | 'api' | 'web';
 
 export interface Product {
   work: string;
@@ -49,6 +56,15 @@ export interface Product {
   fleet: Fleet | null;
   /** Everything the processes printed (for failure messages). */
   output(name?: string): string;
+  /** The pid of a service's current process (null when it is not running). */
+  pid(name: ServiceName): number | null;
+  /**
+   * Kills a service with `signal` (SIGKILL by default), waits for it to exit and starts it
+   * again with the same environment, the way a supervisor would.
+   */
+  restart(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
+  /** Stops one service gracefully (SIGTERM) and leaves it stopped. */
+  halt(name: ServiceName): Promise<void>;
   /** An admin API token (logged in once). */
   adminToken(): Promise<string>;
   /** A JSON call to the API with the admin token. */
@@ -73,6 +89,8 @@ export async function startProduct(o: ProductOptions = {}): Promise<Product> {
   const webUrl = `http://127.0.0.1:${ports.web}`;
   const children = new Map<string, ChildProcess>();
   const outputs = new Map<string, string>();
+  const logs = new Map<string, WriteStream>();
+  if (o.logDir) mkdirSync(o.logDir, { recursive: true });
   const pollMs = String(o.pollMs ?? 5000);
 
   const fleet =
@@ -86,24 +104,35 @@ export async function startProduct(o: ProductOptions = {}): Promise<Product> {
       : null;
 
   const start = (name: keyof typeof ports) => {
-    const child = spawn(process.execPath, [bin, name], {
-      env: {
-        ...process.env,
-        IPMI_TOPIC_PREFIX: prefix,
-        IPMI_STATE_DIR: work,
-        IPMI_DATA_DIR: join(work, 'db'),
-        IPMI_COLLECTOR_ID: `ui-e2e-${prefix}`,
-        IPMI_POLL_SENSORS_MS: pollMs,
-        IPMI_POLL_SEL_MS: pollMs,
-        HTTP_PORT: String(ports[name]),
-        API_URL: apiUrl,
-        LOG_LEVEL: 'info',
-        ...o.env,
+    const child = spawn(
+      process.execPath,
+      ['--conditions=ipmi-source', '--import', 'tsx', main, name],
+      {
+        env: {
+          ...process.env,
+          IPMI_TOPIC_PREFIX: prefix,
+          IPMI_STATE_DIR: work,
+          IPMI_DATA_DIR: join(work, 'db'),
+          IPMI_COLLECTOR_ID: `ui-e2e-${prefix}`,
+          IPMI_POLL_SENSORS_MS: pollMs,
+          IPMI_POLL_SEL_MS: pollMs,
+          HTTP_PORT: String(ports[name]),
+          API_URL: apiUrl,
+          LOG_LEVEL: 'info',
+          ...o.env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     outputs.set(name, '');
-    const add = (c: Buffer) => outputs.set(name, (outputs.get(name) ?? '') + c.toString());
+    if (o.logDir && !logs.has(name)) {
+      logs.set(name, createWriteStream(join(o.logDir, `${name}.log`), { flags: 'a' }));
+    }
+    // Only the tail is kept in memory: a soak run's processes talk for many minutes.
+    const add = (c: Buffer) => {
+      outputs.set(name, ((outputs.get(name) ?? '') + c.toString()).slice(-64_000));
+      logs.get(name)?.write(c);
+    };
     child.stdout?.on('data', add);
     child.stderr?.on('data', add);
     children.set(name, child);
@@ -113,21 +142,34 @@ export async function startProduct(o: ProductOptions = {}): Promise<Product> {
       ? (outputs.get(name) ?? '').slice(-4000)
       : [...outputs].map(([n, t]) => `--- ${n}\n${t.slice(-2500)}`).join('\n');
 
+  const ended = (c: ChildProcess, signal: NodeJS.Signals) =>
+    new Promise<void>((resolve) => {
+      if (c.exitCode !== null || c.signalCode !== null) return resolve();
+      const t = setTimeout(() => c.kill('SIGKILL'), 15_000);
+      c.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      c.kill(signal);
+    });
+  const pid = (name: ServiceName) => {
+    const c = children.get(name);
+    return c && c.exitCode === null && c.signalCode === null ? (c.pid ?? null) : null;
+  };
+  const restart = async (name: ServiceName, signal: NodeJS.Signals = 'SIGKILL') => {
+    const c = children.get(name);
+    if (c) await ended(c, signal);
+    start(name);
+  };
+
+  const halt = async (name: ServiceName) => {
+    const c = children.get(name);
+    if (c) await ended(c, 'SIGTERM');
+  };
+
   const stop = async () => {
-    await Promise.all(
-      [...children.values()].map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            if (c.exitCode !== null) return resolve();
-            const t = setTimeout(() => c.kill('SIGKILL'), 15_000);
-            c.once('exit', () => {
-              clearTimeout(t);
-              resolve();
-            });
-            c.kill('SIGTERM');
-          }),
-      ),
-    );
+    await Promise.all([...children.values()].map((c) => ended(c, 'SIGTERM')));
+    await Promise.all([...logs.values()].map((l) => new Promise((r) => l.end(r))));
     await fleet?.stopAll();
     if (!process.env.IPMI_KEEP_TEST_STATE) await rm(work, { recursive: true, force: true });
   };
@@ -187,5 +229,19 @@ export async function startProduct(o: ProductOptions = {}): Promise<Product> {
     return (res.status === 204 ? undefined : await res.json()) as T;
   };
 
-  return { work, prefix, apiUrl, webUrl, adminPassword, fleet, output, adminToken, api, stop };
+  return {
+    work,
+    prefix,
+    apiUrl,
+    webUrl,
+    adminPassword,
+    fleet,
+    output,
+    pid,
+    restart,
+    halt,
+    adminToken,
+    api,
+    stop,
+  };
 }
