@@ -17,5 +17,5 @@ echo 'web UI: http://127.0.0.1:8480 (log in as admin with the password in .state
 echo "api: http://127.0.0.1:8470/api/v1/docs (OpenAPI at /api/v1/openapi.json); first admin's password: .state/api/admin-credentials (0600)"
 echo 'metrics: collector http://127.0.0.1:9101/metrics, streams http://127.0.0.1:9102/metrics, api (with a token) /metrics   logs: .state/logs/'
 echo 'database: embedded TimescaleDB in .state/db, owned by the api process, which runs the projections (tables: projections/README.md)'
-echo '  for Grafana: the compose stack (infra/compose) provisions it on its TimescaleDB; locally, DATABASE_URL=postgres://... points the api at a TimescaleDB server Grafana can read'
+echo '  for Grafana: the compose stack (infra/compose) provisions it on its TimescaleDB; locally, DATABASE_URL=postgres://... IPMI_API_WITH_PROJECTIONS=on npm start puts the projections into a TimescaleDB server Grafana can read'
 echo 'alerts and insights: npx ipmi-monitor tail alerts insights --from-beginning'

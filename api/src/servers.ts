@@ -48,7 +48,7 @@ export function licenceOf(serversUsed: number, serversLimit: number): Licence {
     serversLimit,
     overLimit,
     upgradeHint: overLimit
-      ? `${serversUsed} servers configured; the free tier includes ${serversLimit}. All of them are monitored: upgrade to a paid licence to stay within its terms.`
+      ? `${serversUsed} servers configured; the free tier includes ${serversLimit}. All of them are monitored; the paid tier covers larger fleets.`
       : serversUsed >= Math.floor(serversLimit * 0.9)
         ? `${serversUsed} of the ${serversLimit} servers the free tier includes are configured.`
         : null,
