@@ -14,16 +14,17 @@
  * Needs the local stack (`npm run stack start`): it restarts its broker and registry.
  * Logs and the JSON report go to .state/soak/.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { connectSeam, createLogger, createMetricsRegistry } from '@ipmi-monitor/runtime';
+import { connectSeam, createLogger, createMetricsRegistry, type Seam } from '@ipmi-monitor/runtime';
 import { stackEnv, testLogger } from '@ipmi-monitor/runtime/testing';
 import { FLEET_SCRIPT, fleetServersYaml } from '@ipmi-monitor/collector/fleet';
 import { openDatabase } from '@ipmi-monitor/db';
 import { startProduct, type Product } from '../../web/browser-tests/product.js';
-import { makePlan, type BmcFault, type GlobalAction, type Role } from './plan.js';
+import { makePlan, type BmcFault, type GlobalAction } from './plan.js';
 import {
   checkMemory,
   compareAlerts,
@@ -51,16 +52,37 @@ const BMCS = Number(args.bmcs ?? (short ? 10 : 50));
 const DURATION_MS = Number(args.minutes ?? (short ? 3 : 10)) * 60_000;
 const POLL_MS = Number(args['poll-ms'] ?? (short ? 5000 : 10_000));
 const KILLS = Number(args.kills ?? (short ? 1 : 3));
+for (const [name, v, min] of [
+  ['--bmcs', BMCS, 7],
+  ['--minutes', DURATION_MS / 60_000, 1],
+  ['--poll-ms', POLL_MS, 5000],
+  ['--kills', KILLS, 0],
+] as const) {
+  if (!Number.isInteger(v) || v < min) {
+    console.error(`soak: ${name} must be a whole number of at least ${min} (got ${v})`);
+    process.exit(2);
+  }
+}
+// Built before anything starts, so a plan that cannot be made leaves nothing running.
+const plan = makePlan({ bmcs: BMCS, durationMs: DURATION_MS, killsPerService: KILLS });
 // The collector's retry backoff is capped low so a healed BMC is read again within seconds;
 // the default (10 min) is right for a real fleet and would only stretch this run.
 const BACKOFF_MAX_MS = 20_000;
-// A reading gap is longer than this many poll intervals plus the backoff cap.
+// The collector's deadline for one tool run (its default, set explicitly here). FreeIPMI
+// polls several BMCs in one process: when a BMC stops answering, the BMCs polled with it
+// wait for this deadline once, before the dead one is probed on its own.
+const TOOL_DEADLINE_MS = 15_000;
+// Readings further apart than three poll intervals are a gap, unless an injected outage
+// explains it; an outage window runs on for the backoff cap and three polls after it heals.
 const GAP_MS = 3 * POLL_MS;
 const GRACE_MS = BACKOFF_MAX_MS + 3 * POLL_MS;
 
 const repo = new URL('../../', import.meta.url).pathname;
 const outDir = join(repo, '.state', 'soak');
+// Each run's logs start empty: a reader of them must not mix two runs.
+rmSync(join(outDir, 'logs'), { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
+const run = promisify(execFile);
 const serverId = (i: number) => `soak-${i}`;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const t = () => new Date().toISOString().slice(11, 19);
@@ -94,11 +116,14 @@ say(
   `${BMCS} BMCs, ${DURATION_MS / 60_000} min of faults, polls every ${POLL_MS / 1000} s, ${KILLS} SIGKILL(s) per service`,
 );
 const stackHome = process.env.IPMI_STACK_HOME ?? join(repo, '.state', 'stack');
-const stack = (...a: string[]) => {
-  const r = spawnSync('bash', [join(repo, 'infra/local/stack.sh'), ...a], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`stack.sh ${a.join(' ')}: ${r.stdout}${r.stderr}`);
+// Asynchronous, so faults, waits and memory samples go on while the broker restarts.
+const stack = async (...a: string[]) => {
+  await run('bash', [join(repo, 'infra/local/stack.sh'), ...a]).catch((err: unknown) => {
+    const e = err as { stdout?: string; stderr?: string };
+    throw new Error(`stack.sh ${a.join(' ')}: ${e.stdout ?? ''}${e.stderr ?? String(err)}`);
+  });
 };
-stack('status');
+await stack('status');
 
 const coldStartAt = Date.now();
 const product: Product = await startProduct({
@@ -108,27 +133,35 @@ const product: Product = await startProduct({
   logDir: join(outDir, 'logs'),
   env: {
     IPMI_POLL_BACKOFF_MAX_MS: String(BACKOFF_MAX_MS),
+    IPMI_TOOL_TIMEOUT_MS: String(TOOL_DEADLINE_MS),
     IPMI_POLL_POWER_MS: String(POLL_MS),
     IPMI_POLL_INVENTORY_MS: '0',
   },
 });
-const fleet = product.fleet;
-if (!fleet) throw new Error('no fleet');
-const plan = makePlan({ bmcs: BMCS, durationMs: DURATION_MS, killsPerService: KILLS });
-const roles = new Map<number, Role>(fleet.bmcs.map((b) => [b.index, 'quiet']));
-for (const f of plan.faults) roles.set(f.index, f.role);
-
-const seam = await connectSeam({
-  ...stackEnv(),
-  clientId: 'soak',
-  logger: testLogger('soak'),
-  metrics: createMetricsRegistry({ service: 'soak' }),
-  topicPrefix: product.prefix,
-});
+// Interrupted (Ctrl-C, a CI timeout), the run still stops every process it started.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    say(`${signal}: stopping the product`);
+    void product.stop().finally(() => process.exit(130));
+  });
+}
 
 let report: Record<string, unknown> = {};
 let failed = true;
+let seam: Seam | undefined;
+const events: string[] = [];
+const windows: { serverId: string | null; w: Window }[] = [];
 try {
+  const fleet = product.fleet;
+  if (!fleet) throw new Error('the product started without its fleet');
+  seam = await connectSeam({
+    ...stackEnv(),
+    clientId: 'soak',
+    logger: testLogger('soak'),
+    metrics: createMetricsRegistry({ service: 'soak' }),
+    topicPrefix: product.prefix,
+  });
+  const kafka = seam;
   const interval = `${POLL_MS / 1000}s`;
   const yaml = fleetServersYaml(fleet.bmcs, {
     serverId: (b) => serverId(b.index),
@@ -221,9 +254,7 @@ try {
   // ---- the faults -------------------------------------------------------------------------
 
   const T0 = Date.now();
-  const windows: { serverId: string | null; w: Window }[] = [];
   const selTruth: SelKey[] = [];
-  const events: string[] = [];
   const log = (m: string) => {
     events.push(`${t()} ${m}`);
     say(m);
@@ -235,14 +266,13 @@ try {
     );
     return page.items.some((a) => a.condition === condition) ? true : undefined;
   };
-  const selList = (index: number): SelKey[] => {
-    const r = spawnSync('bash', [FLEET_SCRIPT, 'ipmitool', String(index), 'sel', 'list'], {
+  // What the BMC holds, read with ipmitool (not the product's driver): the independent truth.
+  const selList = async (index: number): Promise<SelKey[]> => {
+    const { stdout } = await run('bash', [FLEET_SCRIPT, 'ipmitool', String(index), 'sel', 'list'], {
       env: { ...process.env, IPMI_FLEET_HOME: fleet.home, TZ: 'UTC' },
-      encoding: 'utf8',
     });
-    if (r.status !== 0) throw new Error(`sel list of BMC ${index}: ${r.stderr}`);
     // "   1a | 11/29/26 | 08:09:24 UTC | Memory #0x0c | Correctable ECC | Asserted"
-    return r.stdout
+    return stdout
       .split('\n')
       .map((l) => /^\s*([0-9a-f]+)\s*\|/i.exec(l)?.[1])
       .filter((id): id is string => id !== undefined)
@@ -262,6 +292,14 @@ try {
   ) => {
     const from = Date.now();
     await down();
+    windows.push({
+      serverId: null,
+      w: {
+        from,
+        to: from + TOOL_DEADLINE_MS + POLL_MS,
+        why: `polled in one tool run with BMC ${index}, which stopped answering`,
+      },
+    });
     log(`BMC ${index}: ${what}`);
     const raised = await until(
       `BMC ${index}'s unreachable alert`,
@@ -306,7 +344,7 @@ try {
       case 'selClear': {
         log(`BMC ${i}: 6 ECC entries, then a SEL clear`);
         await fleet.addSel(i, 'ecc', 6);
-        const before = selList(i);
+        const before = await selList(i);
         // Clearing entries the collector never read would lose them by design: wait until the
         // database holds them, whatever is being killed meanwhile.
         await until(
@@ -367,7 +405,7 @@ try {
       }
     } else {
       const part = a.kind === 'restart-broker' ? 'kafka' : 'registry';
-      stack('restart', part);
+      await stack('restart', part);
       log(`${part} restarted (${((Date.now() - from) / 1000).toFixed(0)} s)`);
       if (part === 'kafka') {
         windows.push({
@@ -391,16 +429,21 @@ try {
   for (const f of plan.faults) at(f.at, () => runFault(f), `BMC ${f.index} ${f.role}`);
   // Global disruptions one at a time, in order.
   let chain = Promise.resolve();
+  let globalErrors = 0;
   for (const g of plan.globals) {
     const prev = chain;
     chain = prev.then(async () => {
       await sleep(Math.max(0, T0 + g.at - Date.now()));
-      await runGlobal(g.action);
+      await runGlobal(g.action).catch((err: unknown) => {
+        // Logged and counted; the disruptions after it still run.
+        log(`FAULT RUNNER ERROR in ${g.action.kind}: ${String(err)}`);
+        globalErrors++;
+      });
     });
   }
   jobs.push(chain);
   const results = await Promise.allSettled(jobs);
-  const runnerErrors = results.filter((r) => r.status === 'rejected').length;
+  const runnerErrors = results.filter((r) => r.status === 'rejected').length + globalErrors;
   const left = T0 + DURATION_MS - Date.now();
   if (left > 0) await sleep(left);
   log(`faults done (${runnerErrors} runner errors); settling`);
@@ -408,7 +451,7 @@ try {
   // ---- settle: the expected lifecycle complete, or 3 minutes ------------------------------
 
   const alertEvents = async (): Promise<AlertEvent[]> =>
-    (await seam.readAll('ipmi.alerts.v1')).map((m) => {
+    (await kafka.readAll('ipmi.alerts.v1')).map((m) => {
       const v = m.event.value as {
         alertId: string;
         serverId: string;
@@ -437,9 +480,23 @@ try {
 
   // ---- the truth at the end, then the product stops ---------------------------------------
 
+  // Every service must still be up and healthy after all that (a crash nobody caused counts).
+  const unhealthy: string[] = [];
+  for (const name of ['collector', 'streams', 'api', 'web'] as const) {
+    const port = product.port(name);
+    const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (!ok) unhealthy.push(name);
+  }
+
+  // The order matters: no new readings (collector), no new alerts (streams), then the
+  // projections drain what is left, and only then the log and the database are compared.
   const collectorHaltAt = Date.now();
   await product.halt('collector');
-  for (const b of fleet.bmcs) selTruth.push(...selList(b.index));
+  for (const b of fleet.bmcs) selTruth.push(...(await selList(b.index)));
+  await product.halt('streams');
   await until(
     'the projections caught up',
     async () => {
@@ -454,7 +511,16 @@ try {
   await sampleMemory();
   const endTotalKb = totalKb();
   const alertLog = await alertEvents();
-  for (const s of ['streams', 'web', 'api'] as const) await product.halt(s);
+  // One event id per SEL entry on the topic: a re-read entry may be re-sent (at least once)
+  // but must keep its id; a second id for the same entry would be a second fact.
+  const selIds = new Map<string, Set<string>>();
+  for (const m of await kafka.readAll('ipmi.sel.v1')) {
+    if (m.event.type !== 'SelEntryRecorded') continue;
+    const v = m.event.value as { serverId: string; recordId: number; eventId: string };
+    const k = `${v.serverId}#${v.recordId}`;
+    selIds.set(k, (selIds.get(k) ?? new Set()).add(v.eventId));
+  }
+  for (const s of ['web', 'api'] as const) await product.halt(s);
 
   const db = await openDatabase({
     dataDir: join(product.work, 'db'),
@@ -480,6 +546,38 @@ try {
       sel.rows.map((r) => ({ serverId: r.server_id, recordId: r.record_id })),
     ),
   );
+  // The topic: one event id per SEL entry (re-sends keep it).
+  const twoIds = [...selIds].filter(([, ids]) => ids.size > 1);
+  checks.push({
+    name: 'SEL entries on the topic with one event id each',
+    counts: {
+      expected: new Set(selTruth.map((k) => `${k.serverId}#${k.recordId}`)).size,
+      found: selIds.size - twoIds.length,
+      duplicated: twoIds.reduce((n, [, ids]) => n + ids.size - 1, 0),
+      missing: 0,
+      unexpected: 0,
+    },
+    problems: twoIds.map(([k, ids]) => `${k} was published under ${ids.size} event ids`),
+  });
+  // Every service alive at the end, and none died on its own during the run.
+  const exits = product.unplannedExits();
+  checks.push({
+    name: 'services healthy at the end, no crash nobody caused',
+    counts: {
+      expected: 4,
+      found: 4 - unhealthy.length,
+      duplicated: 0,
+      missing: unhealthy.length,
+      unexpected: exits.length,
+    },
+    problems: [
+      ...unhealthy.map((n) => `${n} did not answer /health at the end`),
+      ...exits.map(
+        (e) =>
+          `${e.name} exited on its own at ${new Date(e.at).toISOString()} (code ${e.code}, signal ${e.signal})`,
+      ),
+    ],
+  });
   const alerts = compareAlerts(plan.expected, serverId, alertLog);
   checks.push(alerts.raised, alerts.resolved);
 
@@ -598,9 +696,10 @@ try {
 } catch (err) {
   console.error(`soak aborted: ${String((err as Error).stack ?? err)}`);
   console.error(product.output());
+  report = { aborted: String(err), events, windows };
 } finally {
   writeFileSync(join(outDir, 'report.json'), JSON.stringify(report, null, 2));
-  await seam.close().catch(() => undefined);
+  await seam?.close().catch(() => undefined);
   await product.stop();
 }
 process.exit(failed ? 1 : 0);

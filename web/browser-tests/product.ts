@@ -47,6 +47,14 @@ export interface ProductOptions {
 
 export type ServiceName = 'collector' | 'streams' | 'api' | 'web';
 
+/** A service process that exited without being stopped by the launcher. */
+export interface UnplannedExit {
+  readonly name: string;
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly at: number;
+}
+
 export interface Product {
   work: string;
   prefix: string;
@@ -56,6 +64,8 @@ export interface Product {
   fleet: Fleet | null;
   /** Everything the processes printed (for failure messages). */
   output(name?: string): string;
+  /** The HTTP port of a service (its /health and /metrics). */
+  port(name: ServiceName): number;
   /** The pid of a service's current process (null when it is not running). */
   pid(name: ServiceName): number | null;
   /**
@@ -65,6 +75,8 @@ export interface Product {
   restart(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
   /** Stops one service gracefully (SIGTERM) and leaves it stopped. */
   halt(name: ServiceName): Promise<void>;
+  /** Service processes that exited on their own (crashed, or stopped themselves). */
+  unplannedExits(): readonly UnplannedExit[];
   /** An admin API token (logged in once). */
   adminToken(): Promise<string>;
   /** A JSON call to the API with the admin token. */
@@ -88,6 +100,10 @@ export async function startProduct(o: ProductOptions = {}): Promise<Product> {
   const apiUrl = o.apiUrl ?? `http://127.0.0.1:${ports.api}`;
   const webUrl = `http://127.0.0.1:${ports.web}`;
   const children = new Map<string, ChildProcess>();
+  const closed = new WeakMap<ChildProcess, Promise<void>>();
+  // Processes this launcher stopped on purpose; any other exit is a crash worth reporting.
+  const stopping = new WeakSet<ChildProcess>();
+  const unplanned: UnplannedExit[] = [];
   const outputs = new Map<string, string>();
   const logs = new Map<string, WriteStream>();
   if (o.logDir) mkdirSync(o.logDir, { recursive: true });
@@ -124,17 +140,25 @@ export async function startProduct(o: ProductOptions = {}): Promise<Product> {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-    outputs.set(name, '');
     if (o.logDir && !logs.has(name)) {
-      logs.set(name, createWriteStream(join(o.logDir, `${name}.log`), { flags: 'a' }));
+      const log = createWriteStream(join(o.logDir, `${name}.log`));
+      // A log file that fails must not take the test down with it.
+      log.on('error', () => undefined);
+      logs.set(name, log);
     }
-    // Only the tail is kept in memory: a soak run's processes talk for many minutes.
+    // Only the tail is kept in memory (a soak run's processes talk for many minutes), and it
+    // runs on across restarts so a killed process's last words stay visible.
     const add = (c: Buffer) => {
       outputs.set(name, ((outputs.get(name) ?? '') + c.toString()).slice(-64_000));
-      logs.get(name)?.write(c);
+      const log = logs.get(name);
+      if (log && !log.writableEnded) log.write(c);
     };
     child.stdout?.on('data', add);
     child.stderr?.on('data', add);
+    closed.set(child, new Promise((r) => child.once('close', () => r())));
+    child.once('exit', (code, signal) => {
+      if (!stopping.has(child)) unplanned.push({ name, code, signal, at: Date.now() });
+    });
     children.set(name, child);
   };
   const output = (name?: string) =>
@@ -142,16 +166,18 @@ export async function startProduct(o: ProductOptions = {}): Promise<Product> {
       ? (outputs.get(name) ?? '').slice(-4000)
       : [...outputs].map(([n, t]) => `--- ${n}\n${t.slice(-2500)}`).join('\n');
 
-  const ended = (c: ChildProcess, signal: NodeJS.Signals) =>
-    new Promise<void>((resolve) => {
-      if (c.exitCode !== null || c.signalCode !== null) return resolve();
+  // Resolves once the process has exited AND its output pipes are drained ('close'), so no
+  // late chunk reaches a log file after it was ended.
+  const ended = async (c: ChildProcess, signal: NodeJS.Signals) => {
+    stopping.add(c);
+    if (c.exitCode === null && c.signalCode === null) {
       const t = setTimeout(() => c.kill('SIGKILL'), 15_000);
-      c.once('exit', () => {
-        clearTimeout(t);
-        resolve();
-      });
       c.kill(signal);
-    });
+      await new Promise((r) => c.once('exit', r));
+      clearTimeout(t);
+    }
+    await closed.get(c);
+  };
   const pid = (name: ServiceName) => {
     const c = children.get(name);
     return c && c.exitCode === null && c.signalCode === null ? (c.pid ?? null) : null;
@@ -237,9 +263,11 @@ export async function startProduct(o: ProductOptions = {}): Promise<Product> {
     adminPassword,
     fleet,
     output,
+    port: (name: ServiceName) => ports[name],
     pid,
     restart,
     halt,
+    unplannedExits: () => unplanned,
     adminToken,
     api,
     stop,
