@@ -71,9 +71,10 @@ run web 18480 web -e API_URL=http://127.0.0.1:18470
 
 admin=$(docker run --rm -v "$volume:/s" --entrypoint sh "$image" -c \
   'sed -n "s/^password=//p" /s/api/admin-credentials')
-token=$(curl -sf -X POST -H 'content-type: application/json' \
-  -d "{\"username\":\"admin\",\"password\":\"$admin\"}" 127.0.0.1:18470/api/v1/auth/login |
-  sed 's/.*"token":"\([^"]*\)".*/\1/')
+# The password goes to curl on stdin: a -d argument would show in the process list.
+token=$(printf '{"username":"admin","password":"%s"}' "$admin" |
+  curl -sf -X POST -H 'content-type: application/json' --data-binary @- \
+    127.0.0.1:18470/api/v1/auth/login | sed 's/.*"token":"\([^"]*\)".*/\1/')
 api() { curl -sf -H "authorization: Bearer $token" "$@"; }
 servers=""
 for i in 1 2; do

@@ -20,7 +20,7 @@ import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectSeam, createLogger, createMetricsRegistry, type Seam } from '@ipmi-monitor/runtime';
-import { stackEnv, testLogger } from '@ipmi-monitor/runtime/testing';
+import { eventually, stackEnv, testLogger } from '@ipmi-monitor/runtime/testing';
 import { FLEET_SCRIPT, fleetServersYaml } from '@ipmi-monitor/collector/fleet';
 import { openDatabase } from '@ipmi-monitor/db';
 import { startProduct, type Product } from '../../web/browser-tests/product.js';
@@ -88,25 +88,24 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const t = () => new Date().toISOString().slice(11, 19);
 const say = (msg: string) => console.log(`[soak ${t()}] ${msg}`);
 
+/**
+ * `eventually` that gives up without throwing: a wait that runs out is a finding the verdict
+ * reports (a missing alert, say), not a reason to abandon the run. Calls that fail meanwhile
+ * (the API is killed on purpose) are retried; the last failure is printed if it gives up.
+ */
 async function until<T>(
   what: string,
   check: () => Promise<T | undefined>,
   timeoutMs: number,
   intervalMs = 2000,
 ): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch {
-      // The API may be down (it is killed on purpose): try again.
-    }
-    if (Date.now() > deadline) {
-      say(`gave up waiting for ${what} after ${timeoutMs / 1000} s`);
-      return undefined;
-    }
-    await sleep(intervalMs);
+  try {
+    return await eventually(check, { timeoutMs, intervalMs, what });
+  } catch (err) {
+    const cause: unknown = (err as Error).cause;
+    const why = cause instanceof Error ? ` (last error: ${cause.message})` : '';
+    say(`gave up waiting for ${what} after ${timeoutMs / 1000} s${why}`);
+    return undefined;
   }
 }
 
